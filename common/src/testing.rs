@@ -1,0 +1,291 @@
+//! Helpers for the lessons' end-to-end tests: run the real binaries, never sleep.
+//!
+//! The pattern every lesson's tests follow:
+//!
+//! 1. [`Server::start`] runs a server binary on `127.0.0.1:0` (or `[::1]:0`) and returns as
+//!    soon as it printed `listening on ADDR`: the address it really bound. No fixed sleep, so
+//!    the tests are fast when the machine is fast and still correct when it is slow.
+//! 2. The test talks to it: with a socket of its own ([`connect`]), or with the real client
+//!    binary ([`binary`] gives its path).
+//! 3. Every wait has a deadline ([`STEP_TIMEOUT`]), so a broken server fails one test quickly
+//!    instead of hanging CI; the server process is killed when the [`Server`] is dropped,
+//!    whether the test passed or panicked.
+//!
+//! # Why [`binary`] runs cargo
+//!
+//! Cargo tells a test where a binary is (`CARGO_BIN_EXE_<name>`) only when the binary belongs
+//! to the test's own package. The client's tests also need the *server's* binary, which is in
+//! another package. Guessing the path (`target/debug/tcp-server`) would silently run a stale
+//! binary after `cargo test -p tcp-client`, which does not rebuild the server. So [`binary`]
+//! asks cargo itself to build the binary, once per test process, with the same profile as
+//! the test: a no-op costing a fraction of a second when it is up to date, and always correct.
+//! Artifact dependencies would say this in `Cargo.toml`, but they are not stable Rust yet.
+//!
+//! These helpers belong to tests, where a panic *is* the failure report, so they panic with a
+//! message instead of returning errors.
+
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader, Read};
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{self, Receiver};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crate::LISTENING_PREFIX;
+
+/// The longest any single step of a test may wait: a connect, a reply, a process exit.
+///
+/// Generous, because CI machines are slow and shared; a healthy step takes milliseconds.
+pub const STEP_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The path of the binary `name` built by the workspace package of the same name.
+///
+/// Builds it first (see the module documentation for why), so it works from any package's
+/// tests and never runs a stale binary.
+pub fn binary(name: &str) -> PathBuf {
+    static BUILT: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
+
+    let test_exe = std::env::current_exe().expect("the test knows its own path");
+    // A test runs from target/<profile>/deps/; binaries are built in target/<profile>/.
+    let profile_dir = test_exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("the test executable lives in target/<profile>/deps");
+    let path = profile_dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+
+    let mut built = BUILT.lock().unwrap_or_else(PoisonError::into_inner);
+    if !built.contains(name) {
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let mut build = Command::new(cargo);
+        build.args(["build", "--quiet", "--package", name, "--bin", name]);
+        match profile_dir.file_name().and_then(|p| p.to_str()) {
+            Some("debug") | None => {}
+            Some("release") => {
+                build.arg("--release");
+            }
+            Some(profile) => {
+                build.args(["--profile", profile]);
+            }
+        }
+        let status = build
+            .status()
+            .unwrap_or_else(|e| panic!("could not run cargo to build `{name}`: {e}"));
+        assert!(status.success(), "`cargo build -p {name}` failed");
+        built.insert(name.to_owned());
+    }
+    assert!(
+        path.exists(),
+        "`{name}` was built but is not at {}",
+        path.display()
+    );
+    path
+}
+
+/// Lines a child process printed, collected by a background thread as they arrive.
+#[derive(Debug, Clone, Default)]
+pub struct Lines(Arc<Mutex<Vec<String>>>);
+
+impl Lines {
+    /// Starts a thread that reads `source` line by line (lossy UTF-8) into a new `Lines`.
+    pub fn collect(source: impl Read + Send + 'static) -> Lines {
+        let lines = Lines::default();
+        let sink = lines.clone();
+        thread::spawn(move || {
+            let mut reader = BufReader::new(source);
+            let mut line = Vec::new();
+            while let Ok(n) = reader.read_until(b'\n', &mut line) {
+                if n == 0 {
+                    break;
+                }
+                let text = String::from_utf8_lossy(&line);
+                sink.push(text.trim_end_matches(['\r', '\n']).to_owned());
+                line.clear();
+            }
+        });
+        lines
+    }
+
+    fn push(&self, line: String) {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(line);
+    }
+
+    /// Every line so far.
+    pub fn snapshot(&self) -> Vec<String> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    /// Waits until a line containing `needle` has been printed, and returns it.
+    ///
+    /// Panics after `timeout`, showing every line printed so far.
+    pub fn wait_for(&self, needle: &str, timeout: Duration) -> String {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(line) = self.snapshot().into_iter().find(|l| l.contains(needle)) {
+                return line;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no line containing {needle:?} within {timeout:?}; printed so far:\n{}",
+                self.snapshot().join("\n")
+            );
+            // Polling a shared Vec: cheap, and the delay bounds how late we notice a line.
+            thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+/// A server binary running for the length of one test; killed when dropped.
+#[derive(Debug)]
+pub struct Server {
+    child: Child,
+    addr: SocketAddr,
+    /// What the server printed on stdout (its log), line by line.
+    pub stdout: Lines,
+    /// What the server printed on stderr (its errors), line by line.
+    pub stderr: Lines,
+}
+
+impl Server {
+    /// Runs the binary `name` with `args` and waits for its `listening on ADDR` line.
+    ///
+    /// Pass the address in `args` (for example `["--listen", "127.0.0.1:0"]`): port 0 lets
+    /// the OS choose a free port, so tests never collide, and the line tells which one.
+    pub fn start(name: &str, args: &[&str]) -> Server {
+        let mut child = Command::new(binary(name))
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("could not start `{name}`: {e}"));
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let stderr = Lines::collect(child.stderr.take().expect("stderr is piped"));
+
+        // Read the first line here (not in `Lines`) so a server that exits early is noticed.
+        let (first_tx, first_rx) = mpsc::channel();
+        let stdout_lines = Lines::default();
+        let sink = stdout_lines.clone();
+        thread::spawn(move || {
+            let mut reader = BufReader::new(stdout);
+            let mut first = String::new();
+            let got = reader.read_line(&mut first).map(|n| n > 0).unwrap_or(false);
+            let first = first.trim_end().to_owned();
+            sink.push(first.clone());
+            // The test may have given up already; then nobody listens, and that is fine.
+            let _ = first_tx.send(got.then_some(first));
+            for line in reader.split(b'\n').map_while(Result::ok) {
+                let text = String::from_utf8_lossy(&line);
+                sink.push(text.trim_end_matches('\r').to_owned());
+            }
+        });
+
+        let mut server = Server {
+            child,
+            addr: SocketAddr::from(([0, 0, 0, 0], 0)),
+            stdout: stdout_lines,
+            stderr,
+        };
+        let first = wait_first_line(&first_rx);
+        let Some(addr) = first
+            .as_deref()
+            .and_then(|line| line.strip_prefix(LISTENING_PREFIX))
+            .and_then(|addr| addr.parse().ok())
+        else {
+            let _ = server.child.kill();
+            let _ = server.child.wait();
+            panic!(
+                "`{name}` did not print `{LISTENING_PREFIX}ADDR` first; stdout began with {first:?}; stderr:\n{}",
+                server.stderr.snapshot().join("\n")
+            );
+        };
+        server.addr = addr;
+        server
+    }
+
+    /// The address the server really bound (the port the OS chose for port 0).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Waits for the server to exit on its own and returns whether it succeeded.
+    pub fn wait_exit(&mut self, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("can query the child") {
+                return status.success();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "server still running after {timeout:?}"
+            );
+            thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// Kills the server at once (like a crash or `kill -9`), and reaps it.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn wait_first_line(rx: &Receiver<Option<String>>) -> Option<String> {
+    rx.recv_timeout(STEP_TIMEOUT).ok().flatten()
+}
+
+/// Connects to `addr` with every blocking step bounded by [`STEP_TIMEOUT`].
+pub fn connect(addr: impl ToSocketAddrs) -> TcpStream {
+    let addr = addr
+        .to_socket_addrs()
+        .expect("a valid address")
+        .next()
+        .expect("at least one address");
+    let stream = TcpStream::connect_timeout(&addr, STEP_TIMEOUT)
+        .unwrap_or_else(|e| panic!("could not connect to {addr}: {e}"));
+    stream
+        .set_read_timeout(Some(STEP_TIMEOUT))
+        .expect("can set a read timeout");
+    stream
+        .set_write_timeout(Some(STEP_TIMEOUT))
+        .expect("can set a write timeout");
+    stream
+}
+
+/// Whether this machine has IPv6 loopback (`::1`); some containers and CI runners do not.
+pub fn ipv6_available() -> bool {
+    std::net::TcpListener::bind("[::1]:0").is_ok()
+}
+
+/// Whether a program can be started from `PATH` (for tests against real peers like `nc`).
+///
+/// Returns false when it is missing, unless `CI` is set: CI installs every peer the tests
+/// use, so there a missing one is a failure, not a reason to skip.
+pub fn have_program(program: &str, version_args: &[&str]) -> bool {
+    let found = Command::new(program)
+        .args(version_args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok();
+    if !found {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "`{program}` is missing on CI: .ci/run must install it"
+        );
+        eprintln!("skipping: `{program}` is not installed");
+    }
+    found
+}
