@@ -9,6 +9,7 @@
 //! * [`testing`], the helpers that every lesson's end-to-end tests use.
 
 pub mod testing;
+pub mod transfer;
 
 /// `tcp-server` listens here and `tcp-client` connects here by default.
 ///

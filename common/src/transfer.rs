@@ -1,0 +1,388 @@
+//! The wire format of the file-transfer lesson, shared by `file-send` and `file-recv`.
+//!
+//! The conversation keeps the shape of the course's notes (announce, "ok", content, close)
+//! and adds what makes it correct: every message is one text line ending in `\n`, so the
+//! receiver knows where the announcement ends however TCP splits or joins the bytes; the
+//! announcement carries the size, so the end of the content is known; and the receiver
+//! confirms what it stored, with a digest the sender can check.
+//!
+//! ```text
+//! sender                                   receiver
+//!   FILE <size> <name>\n        ───▶
+//!                               ◀───       OK\n            (or NO <reason>\n, then close)
+//!   exactly <size> bytes        ───▶
+//!   FIN (shutdown(Write))       ───▶
+//!                               ◀───       DONE <size> <sha256 hex>\n   (or ERROR <reason>\n)
+//!                               ◀───       FIN
+//! ```
+//!
+//! The lines are plain ASCII (the name is UTF-8), so a student can play either side by hand
+//! with `printf` and `nc`. This module only builds and parses the lines; the lessons decide
+//! what is allowed (which names, which sizes) and compute the digest.
+
+use std::fmt;
+use std::io::{self, BufRead, ErrorKind, Read};
+
+/// The longest line either side reads, in bytes, including the final `\n`.
+///
+/// A line is held in memory until its `\n` arrives, so a peer sending an endless line must
+/// not be able to make us allocate without bound. 1 KiB holds `FILE`, a 20-digit size and
+/// any name a file system accepts (255 bytes on most of them) four times over.
+pub const MAX_LINE: usize = 1024;
+
+/// How many hex digits a SHA-256 digest has (32 bytes, two digits each).
+pub const SHA256_HEX_LEN: usize = 64;
+
+/// A line that does not follow the protocol; the text says what was wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Malformed(pub String);
+
+impl fmt::Display for Malformed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Malformed {}
+
+/// The sender's first line: `FILE <size> <name>\n`.
+///
+/// The name comes last so that it may contain spaces: it is everything after the second
+/// space. It stays raw bytes here, because it is untrusted input that the receiver must
+/// check (valid UTF-8 among other things) before using it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Announcement {
+    /// How many bytes of content follow the receiver's `OK`.
+    pub size: u64,
+    /// The file's name, as the sender wrote it.
+    pub name: Vec<u8>,
+}
+
+impl Announcement {
+    /// The line as it goes on the wire.
+    pub fn to_line(&self) -> Vec<u8> {
+        let mut line = format!("FILE {} ", self.size).into_bytes();
+        line.extend_from_slice(&self.name);
+        line.push(b'\n');
+        line
+    }
+
+    /// Reads `FILE <size> <name>` (the line without its `\n`).
+    pub fn parse(line: &[u8]) -> Result<Announcement, Malformed> {
+        let rest = line.strip_prefix(b"FILE ").ok_or_else(|| {
+            Malformed(format!(
+                "expected `FILE <size> <name>`, got {}",
+                escaped(line)
+            ))
+        })?;
+        let space = rest
+            .iter()
+            .position(|&b| b == b' ')
+            .ok_or_else(|| Malformed("expected `FILE <size> <name>`: no name".to_owned()))?;
+        let size = parse_size(&rest[..space])?;
+        Ok(Announcement {
+            size,
+            name: rest[space + 1..].to_vec(),
+        })
+    }
+}
+
+/// The receiver's answer to the announcement, sent before any content flows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answer {
+    /// `OK`: send the content now.
+    Accepted,
+    /// `NO <reason>`: the receiver will not store this file; send nothing.
+    Refused(String),
+}
+
+impl Answer {
+    /// The line as it goes on the wire.
+    pub fn to_line(&self) -> Vec<u8> {
+        match self {
+            Answer::Accepted => b"OK\n".to_vec(),
+            Answer::Refused(reason) => text_line("NO", reason),
+        }
+    }
+
+    /// Reads `OK` or `NO <reason>` (the line without its `\n`).
+    pub fn parse(line: &[u8]) -> Result<Answer, Malformed> {
+        if line == b"OK" {
+            return Ok(Answer::Accepted);
+        }
+        match line.strip_prefix(b"NO ") {
+            Some(reason) => Ok(Answer::Refused(String::from_utf8_lossy(reason).into_owned())),
+            None => Err(Malformed(format!(
+                "expected `OK` or `NO <reason>`, got {}",
+                escaped(line)
+            ))),
+        }
+    }
+}
+
+/// The receiver's last line, after the sender's FIN: what happened to the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// `DONE <size> <sha256>`: the file is stored under its final name, this many bytes,
+    /// with this SHA-256 digest (64 lowercase hex digits, as `sha256sum` prints it).
+    Stored {
+        /// Bytes written to the file.
+        size: u64,
+        /// The digest of those bytes, in hex.
+        sha256: String,
+    },
+    /// `ERROR <reason>`: nothing was stored.
+    Failed(String),
+}
+
+impl Outcome {
+    /// The line as it goes on the wire.
+    pub fn to_line(&self) -> Vec<u8> {
+        match self {
+            Outcome::Stored { size, sha256 } => format!("DONE {size} {sha256}\n").into_bytes(),
+            Outcome::Failed(reason) => text_line("ERROR", reason),
+        }
+    }
+
+    /// Reads `DONE <size> <sha256>` or `ERROR <reason>` (the line without its `\n`).
+    pub fn parse(line: &[u8]) -> Result<Outcome, Malformed> {
+        if let Some(reason) = line.strip_prefix(b"ERROR ") {
+            return Ok(Outcome::Failed(
+                String::from_utf8_lossy(reason).into_owned(),
+            ));
+        }
+        let malformed = || {
+            Malformed(format!(
+                "expected `DONE <size> <sha256>` or `ERROR <reason>`, got {}",
+                escaped(line)
+            ))
+        };
+        let rest = line.strip_prefix(b"DONE ").ok_or_else(malformed)?;
+        let space = rest.iter().position(|&b| b == b' ').ok_or_else(malformed)?;
+        let size = parse_size(&rest[..space])?;
+        let sha256 = &rest[space + 1..];
+        let is_hex = |b: &u8| b.is_ascii_digit() || (b'a'..=b'f').contains(b);
+        if sha256.len() != SHA256_HEX_LEN || !sha256.iter().all(is_hex) {
+            return Err(malformed());
+        }
+        Ok(Outcome::Stored {
+            size,
+            sha256: String::from_utf8_lossy(sha256).into_owned(),
+        })
+    }
+}
+
+/// What [`read_line`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Line {
+    /// A whole line, without its `\n` (and without a `\r` before it, for Windows typists).
+    Complete(Vec<u8>),
+    /// The peer closed its side before sending a single byte of a line.
+    Closed,
+}
+
+// ANCHOR: read_line
+/// Reads one line, however TCP cut it into pieces, and at most [`MAX_LINE`] bytes of it.
+///
+/// A `read` returns whatever has arrived: half a line, or a line and the first bytes of the
+/// file behind it. The buffered reader keeps what comes after the `\n` for the next read,
+/// so no byte of content is lost or mistaken for part of the name.
+pub fn read_line(reader: &mut impl BufRead) -> io::Result<Line> {
+    let mut line = Vec::new();
+    // `take` bounds what `read_until` may store, whatever length a peer sends.
+    reader
+        .by_ref()
+        .take(MAX_LINE as u64)
+        .read_until(b'\n', &mut line)?;
+    if line.is_empty() {
+        return Ok(Line::Closed); // `read` returned 0: the peer sent FIN.
+    }
+    if line.pop() != Some(b'\n') {
+        let problem = if line.len() + 1 >= MAX_LINE {
+            format!("a line longer than {MAX_LINE} bytes")
+        } else {
+            "a line cut short by the end of the connection".to_owned()
+        };
+        return Err(io::Error::new(ErrorKind::InvalidData, problem));
+    }
+    if line.last() == Some(&b'\r') {
+        line.pop();
+    }
+    Ok(Line::Complete(line))
+}
+// ANCHOR_END: read_line
+
+/// Lowercase hex, the form `sha256sum` prints a digest in.
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut text = String::with_capacity(bytes.len() * 2);
+    for &byte in bytes {
+        text.push(char::from(DIGITS[usize::from(byte >> 4)]));
+        text.push(char::from(DIGITS[usize::from(byte & 0xf)]));
+    }
+    text
+}
+
+/// Shows bytes from the network safely in a message: as text with every control character
+/// escaped (so they cannot move the cursor or recolour a terminal), cut to 80 characters.
+pub fn escaped(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    let mut shown: String = text.chars().take(80).collect();
+    if shown.len() < text.len() {
+        shown.push('…');
+    }
+    format!("{shown:?}")
+}
+
+/// A decimal size: digits only (no sign, no spaces), and it must fit in 64 bits.
+fn parse_size(digits: &[u8]) -> Result<u64, Malformed> {
+    let bad = || {
+        Malformed(format!(
+            "the size must be a number of bytes, got {}",
+            escaped(digits)
+        ))
+    };
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return Err(bad());
+    }
+    std::str::from_utf8(digits)
+        .ok()
+        .and_then(|text| text.parse().ok())
+        .ok_or_else(bad)
+}
+
+/// `KEYWORD text\n`, with any line break in `text` replaced, so it stays one line.
+fn text_line(keyword: &str, text: &str) -> Vec<u8> {
+    let one_line: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    format!("{keyword} {one_line}\n").into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Reads every line of `input`, through a reader that returns at most `chunk` bytes
+    /// per `read`, as TCP may.
+    fn lines_in_chunks(input: &[u8], chunk: usize) -> Vec<io::Result<Line>> {
+        let mut reader = io::BufReader::with_capacity(chunk, input);
+        let mut found = Vec::new();
+        loop {
+            let line = read_line(&mut reader);
+            let end = matches!(line, Ok(Line::Closed) | Err(_));
+            found.push(line);
+            if end {
+                return found;
+            }
+        }
+    }
+
+    #[test]
+    fn announcement_round_trips_and_keeps_spaces_in_the_name() {
+        let sent = Announcement {
+            size: 42,
+            name: "my report 報告.txt".as_bytes().to_vec(),
+        };
+        let line = sent.to_line();
+        assert_eq!(line, "FILE 42 my report 報告.txt\n".as_bytes());
+        let received = Announcement::parse(&line[..line.len() - 1]).expect("valid");
+        assert_eq!(received, sent);
+    }
+
+    #[test]
+    fn announcement_rejects_bad_sizes_and_other_protocols() {
+        for line in [
+            &b"GET / HTTP/1.1"[..],
+            b"FILE",
+            b"FILE 12",
+            b"FILE -1 x",
+            b"FILE +1 x",
+            b"FILE 1e3 x",
+            b"FILE  x",
+            b"FILE 18446744073709551616 x",
+        ] {
+            assert!(
+                Announcement::parse(line).is_err(),
+                "accepted {}",
+                escaped(line)
+            );
+        }
+        let biggest = Announcement::parse(b"FILE 18446744073709551615 x").expect("fits u64");
+        assert_eq!(biggest.size, u64::MAX);
+    }
+
+    #[test]
+    fn answer_and_outcome_round_trip() {
+        for answer in [Answer::Accepted, Answer::Refused("file exists".into())] {
+            let line = answer.to_line();
+            assert_eq!(Answer::parse(&line[..line.len() - 1]), Ok(answer));
+        }
+        let stored = Outcome::Stored {
+            size: 6,
+            sha256: "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03".into(),
+        };
+        for outcome in [stored, Outcome::Failed("disk full".into())] {
+            let line = outcome.to_line();
+            assert_eq!(Outcome::parse(&line[..line.len() - 1]), Ok(outcome));
+        }
+    }
+
+    #[test]
+    fn outcome_rejects_a_digest_that_is_not_64_hex_digits() {
+        assert!(Outcome::parse(b"DONE 6 abc").is_err());
+        let upper = format!("DONE 6 {}", "A".repeat(64));
+        assert!(Outcome::parse(upper.as_bytes()).is_err());
+        assert!(Outcome::parse(b"OK").is_err());
+    }
+
+    #[test]
+    fn a_reason_with_a_line_break_stays_one_line() {
+        let line = Answer::Refused("bad\nname\r".into()).to_line();
+        assert_eq!(line, b"NO bad name \n");
+    }
+
+    #[test]
+    fn read_line_finds_the_end_however_the_bytes_are_cut() {
+        let input = b"FILE 5 a b.txt\r\nhello";
+        for chunk in 1..=input.len() {
+            let mut reader = io::BufReader::with_capacity(chunk, &input[..]);
+            let line = read_line(&mut reader).expect("a whole line");
+            assert_eq!(line, Line::Complete(b"FILE 5 a b.txt".to_vec()));
+            // The content behind the line is still there, none of it swallowed.
+            let mut content = Vec::new();
+            reader.read_to_end(&mut content).expect("reading a slice");
+            assert_eq!(content, b"hello", "chunks of {chunk}");
+        }
+    }
+
+    #[test]
+    fn read_line_stops_at_max_line_and_at_a_cut() {
+        let mut long = vec![b'x'; MAX_LINE * 3];
+        long.push(b'\n');
+        let found = lines_in_chunks(&long, 64);
+        let error = found[0].as_ref().expect_err("too long");
+        assert!(error.to_string().contains("longer than"), "{error}");
+
+        let exactly = [vec![b'x'; MAX_LINE - 1], b"\n".to_vec()].concat();
+        let found = lines_in_chunks(&exactly, 64);
+        assert!(matches!(&found[0], Ok(Line::Complete(l)) if l.len() == MAX_LINE - 1));
+
+        let found = lines_in_chunks(b"FILE 3 x", 4);
+        let error = found[0].as_ref().expect_err("cut");
+        assert!(error.to_string().contains("cut short"), "{error}");
+
+        assert!(matches!(lines_in_chunks(b"", 4)[0], Ok(Line::Closed)));
+    }
+
+    #[test]
+    fn hex_is_lowercase_two_digits_per_byte() {
+        assert_eq!(hex(&[0x00, 0x0f, 0xa5, 0xff]), "000fa5ff");
+    }
+
+    #[test]
+    fn escaped_hides_control_characters() {
+        assert_eq!(escaped(b"a\x1b[2Jb\n"), r#""a\u{1b}[2Jb\n""#);
+    }
+}
