@@ -117,7 +117,10 @@ impl Lines {
 
     /// Every line so far.
     pub fn snapshot(&self) -> Vec<String> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner).clone()
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// Waits until a line containing `needle` has been printed, and returns it.
@@ -288,4 +291,110 @@ pub fn have_program(program: &str, version_args: &[&str]) -> bool {
         eprintln!("skipping: `{program}` is not installed");
     }
     found
+}
+
+/// Accepts one connection on `listener`, failing the test after [`STEP_TIMEOUT`].
+///
+/// For tests that play the server themselves, to check what a client really sends.
+pub fn accept(listener: &std::net::TcpListener) -> TcpStream {
+    listener
+        .set_nonblocking(true)
+        .expect("can make the listener non-blocking");
+    let deadline = Instant::now() + STEP_TIMEOUT;
+    loop {
+        match listener.accept() {
+            Ok((stream, _)) => {
+                stream
+                    .set_nonblocking(false)
+                    .expect("can make the stream blocking");
+                stream
+                    .set_read_timeout(Some(STEP_TIMEOUT))
+                    .expect("can set a read timeout");
+                stream
+                    .set_write_timeout(Some(STEP_TIMEOUT))
+                    .expect("can set a write timeout");
+                return stream;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                assert!(
+                    Instant::now() < deadline,
+                    "no connection within {STEP_TIMEOUT:?}"
+                );
+                thread::sleep(Duration::from_millis(5));
+            }
+            Err(e) => panic!("accept failed: {e}"),
+        }
+    }
+}
+
+/// A command running in the background, its output collected as it comes; killed on drop.
+///
+/// For a client binary that must run *while* the test plays the server.
+#[derive(Debug)]
+pub struct Running {
+    child: Child,
+    stdout: Receiver<Vec<u8>>,
+    stderr: Receiver<Vec<u8>>,
+}
+
+impl Running {
+    /// Starts `command` with stdout and stderr captured (stdin is left as configured).
+    pub fn spawn(command: &mut Command) -> Running {
+        let mut child = command
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("could not start {command:?}: {e}"));
+        let stdout = read_all_in_background(child.stdout.take().expect("stdout is piped"));
+        let stderr = read_all_in_background(child.stderr.take().expect("stderr is piped"));
+        Running {
+            child,
+            stdout,
+            stderr,
+        }
+    }
+
+    /// The child's stdin, when the command was given `Stdio::piped()` for it.
+    pub fn stdin(&mut self) -> Option<std::process::ChildStdin> {
+        self.child.stdin.take()
+    }
+
+    /// Waits for the command to exit (at most [`STEP_TIMEOUT`]) and returns its output.
+    pub fn finish(mut self) -> std::process::Output {
+        let deadline = Instant::now() + STEP_TIMEOUT;
+        let status = loop {
+            if let Some(status) = self.child.try_wait().expect("can query the child") {
+                break status;
+            }
+            if Instant::now() >= deadline {
+                self.child.kill().ok();
+                panic!("{:?} still running after {STEP_TIMEOUT:?}", self.child);
+            }
+            thread::sleep(Duration::from_millis(5));
+        };
+        let stdout = self.stdout.recv_timeout(STEP_TIMEOUT).unwrap_or_default();
+        let stderr = self.stderr.recv_timeout(STEP_TIMEOUT).unwrap_or_default();
+        std::process::Output {
+            status,
+            stdout,
+            stderr,
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn read_all_in_background(mut source: impl Read + Send + 'static) -> Receiver<Vec<u8>> {
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        let mut all = Vec::new();
+        let _ = source.read_to_end(&mut all);
+        let _ = tx.send(all);
+    });
+    rx
 }

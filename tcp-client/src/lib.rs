@@ -15,11 +15,17 @@
 
 use std::io::{self, BufRead, ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream, ToSocketAddrs};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use clap::Parser;
+
+/// How a tcp-server notice that it is full begins. Notices start in lower case, which an
+/// upper-cased reply never does, so this can never be mistaken for a reply.
+const BUSY: &[u8] = b"busy:";
 
 /// A TCP client: sends each line you type to the server and prints each reply.
 ///
@@ -58,7 +64,9 @@ pub fn run(config: &Config, input: Box<dyn BufRead + Send>, output: &mut impl Wr
     // 1. Dial. `connect` returns once the three-way handshake is done (SYN, SYN+ACK, ACK).
     let stream = dial(&config.connect, timeout)?;
     // ANCHOR_END: dial
-    let server = stream.peer_addr().context("could not read the server's address")?;
+    let server = stream
+        .peer_addr()
+        .context("could not read the server's address")?;
 
     // ANCHOR: send
     // 2. Write, on a thread of its own, so replies are printed while we still send.
@@ -66,7 +74,11 @@ pub fn run(config: &Config, input: Box<dyn BufRead + Send>, output: &mut impl Wr
         .try_clone()
         .context("could not share the socket with the sending thread")?;
     writer.set_write_timeout(Some(timeout))?;
-    let sender = thread::spawn(move || send_lines(input, &writer));
+    let input_done = Arc::new(AtomicBool::new(false));
+    let sender = {
+        let input_done = Arc::clone(&input_done);
+        thread::spawn(move || send_lines(input, &writer, &input_done))
+    };
     // ANCHOR_END: send
 
     // ANCHOR: receive
@@ -76,6 +88,7 @@ pub fn run(config: &Config, input: Box<dyn BufRead + Send>, output: &mut impl Wr
     let mut reader = &stream;
     let mut buf = [0; 8 * 1024];
     let mut replies = 0;
+    let mut first_bytes = Vec::new(); // enough to recognise a `busy:` notice
     let mut waiting_since: Option<Instant> = None;
     loop {
         match reader.read(&mut buf) {
@@ -86,11 +99,13 @@ pub fn run(config: &Config, input: Box<dyn BufRead + Send>, output: &mut impl Wr
                 output.write_all(&buf[..n])?;
                 output.flush()?;
                 replies += buf[..n].iter().filter(|&&b| b == b'\n').count();
+                let wanted = BUSY.len().saturating_sub(first_bytes.len()).min(n);
+                first_bytes.extend_from_slice(&buf[..wanted]);
                 waiting_since = None;
             }
             Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
                 // Still typing? Then silence is normal. Done sending? Then the clock runs.
-                if sender.is_finished() {
+                if input_done.load(Ordering::Acquire) {
                     let since = *waiting_since.get_or_insert_with(Instant::now);
                     if since.elapsed() >= timeout {
                         bail!(
@@ -106,9 +121,16 @@ pub fn run(config: &Config, input: Box<dyn BufRead + Send>, output: &mut impl Wr
     }
     // ANCHOR_END: receive
 
-    // 4. Close. The server closed first, so there is nothing left but to check that it
-    //    answered every line we sent; dropping `stream` then releases the socket.
-    if interactive && !sender.is_finished() {
+    // 4. Close. We half-closed when the input ended; the server answered what it had,
+    //    then closed its side. Check that every line got its answer; dropping `stream`
+    //    then releases the socket.
+    if first_bytes == BUSY {
+        bail!(
+            "the server at {server} is busy (it serves a limited number of clients at once): try again later"
+        );
+    }
+    // The server hung up while the person was still typing (it was stopped, or timed out).
+    if interactive && !input_done.load(Ordering::Acquire) {
         bail!("the server at {server} closed the connection");
     }
     let sent = match sender.join() {
@@ -163,7 +185,11 @@ pub fn dial(addr: &str, timeout: Duration) -> Result<TcpStream> {
 
 // ANCHOR: send_lines
 /// Sends every line of `input`, then half-closes; returns how many lines were sent.
-fn send_lines(mut input: Box<dyn BufRead + Send>, mut stream: &TcpStream) -> io::Result<usize> {
+fn send_lines(
+    mut input: Box<dyn BufRead + Send>,
+    mut stream: &TcpStream,
+    input_done: &AtomicBool,
+) -> io::Result<usize> {
     let mut line = Vec::new();
     let mut sent = 0;
     loop {
@@ -177,6 +203,7 @@ fn send_lines(mut input: Box<dyn BufRead + Send>, mut stream: &TcpStream) -> io:
         stream.write_all(&line)?;
         sent += 1;
     }
+    input_done.store(true, Ordering::Release);
     // Half-close: send FIN, "I have nothing more to say". The server still answers what it
     // has received, then closes its side: the first half of the four-way teardown.
     stream.shutdown(Shutdown::Write)?;

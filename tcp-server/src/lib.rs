@@ -12,6 +12,9 @@
 //! | 6    | `conn.Close()`          | the stream is dropped             |
 //!
 //! The protocol is one line in, one line out: the server answers each line upper-cased.
+//! The server's own notices start with a lower-case word and a colon (`busy:`, `error:`):
+//! an upper-cased reply never contains a lower-case ASCII letter, so a client can always
+//! tell a notice from a reply.
 
 use std::fmt::Display;
 use std::io::{self, BufRead, BufReader, ErrorKind, Read, Write};
@@ -42,7 +45,7 @@ pub struct Config {
     #[arg(long, value_name = "ADDR", default_value = common::TCP_ADDR)]
     pub listen: String,
 
-    /// How many clients are served at once. One more is sent a "busy" line and closed,
+    /// How many clients are served at once. One more is sent a "busy:" line and closed,
     /// so that a flood of connections cannot use up the machine's threads and sockets.
     #[arg(long, value_name = "N", default_value_t = 256)]
     pub max_clients: usize,
@@ -134,7 +137,9 @@ pub fn serve(listener: &TcpListener, config: &Config) {
                 drop(slot); // Frees the place for the next client.
             });
         if let Err(error) = spawned {
-            log(format_args!("{peer} dropped: could not start a thread: {error}"));
+            log(format_args!(
+                "{peer} dropped: could not start a thread: {error}"
+            ));
         }
     }
     // ANCHOR_END: accept
@@ -161,7 +166,7 @@ pub fn handle(stream: &TcpStream, idle_timeout: Duration) -> io::Result<()> {
         let reply = match read_line(&mut reader, &mut line)? {
             Line::End => return Ok(()),
             Line::Complete => shout(&line),
-            Line::TooLong => format!("ERROR line longer than {MAX_LINE} bytes, skipped\n").into(),
+            Line::TooLong => format!("error: line longer than {MAX_LINE} bytes, skipped\n").into(),
         };
         // 5. Write the reply. `write_all`, not `write`: `write` may send only part of it.
         writer.write_all(&reply)?;
@@ -263,7 +268,7 @@ fn refuse_busy(stream: TcpStream, peer: SocketAddr, max_clients: usize) {
     ));
     let _ = stream.set_write_timeout(Some(Duration::from_millis(200)));
     let _ = (&stream).write_all(
-        format!("BUSY server is serving {max_clients} clients already; try again later\n")
+        format!("busy: the server is serving {max_clients} clients already; try again later\n")
             .as_bytes(),
     );
     // Send FIN after the line, then throw away anything the client already sent: closing a

@@ -31,7 +31,11 @@ fn client(server: &Server) -> BufReader<TcpStream> {
 fn server_prints_the_port_it_really_bound() {
     let server = start(&[]);
     assert!(server.addr().ip().is_loopback());
-    assert_ne!(server.addr().port(), 0, "port 0 was replaced by a real port");
+    assert_ne!(
+        server.addr().port(),
+        0,
+        "port 0 was replaced by a real port"
+    );
     assert_eq!(
         server.stdout.snapshot()[0],
         format!("listening on {}", server.addr())
@@ -54,7 +58,10 @@ fn server_uppercases_each_line() {
     let server = start(&[]);
     let mut peer = client(&server);
     assert_eq!(ask(&mut peer, b"hello\n"), b"HELLO\n");
-    assert_eq!(ask(&mut peer, "straße 你好\n".as_bytes()), "STRASSE 你好\n".as_bytes());
+    assert_eq!(
+        ask(&mut peer, "straße 你好\n".as_bytes()),
+        "STRASSE 你好\n".as_bytes()
+    );
     assert_eq!(ask(&mut peer, b"windows\r\n"), b"WINDOWS\r\n");
 }
 
@@ -95,7 +102,7 @@ fn server_skips_an_over_long_line_and_keeps_serving() {
     let mut long = vec![b'x'; 1024 * 1024];
     long.push(b'\n');
     let reply = ask(&mut peer, &long);
-    assert_eq!(reply, b"ERROR line longer than 8192 bytes, skipped\n");
+    assert_eq!(reply, b"error: line longer than 8192 bytes, skipped\n");
     assert_eq!(ask(&mut peer, b"next\n"), b"NEXT\n");
 }
 
@@ -105,9 +112,12 @@ fn server_answers_a_last_line_without_newline_then_closes() {
     let mut peer = client(&server);
     peer.get_mut().write_all(b"no newline").expect("send");
     // Half-close: our FIN tells the server the line is complete.
-    peer.get_mut().shutdown(Shutdown::Write).expect("half-close");
+    peer.get_mut()
+        .shutdown(Shutdown::Write)
+        .expect("half-close");
     let mut rest = Vec::new();
-    peer.read_to_end(&mut rest).expect("read until the server closes");
+    peer.read_to_end(&mut rest)
+        .expect("read until the server closes");
     assert_eq!(rest, b"NO NEWLINE\n");
     server.stdout.wait_for("read returned 0", STEP_TIMEOUT);
 }
@@ -134,7 +144,9 @@ fn two_hundred_clients_at_once_each_get_their_own_replies_in_order() {
         })
         .collect();
     for client in clients {
-        client.join().expect("every client got its own replies in order");
+        client
+            .join()
+            .expect("every client got its own replies in order");
     }
 }
 
@@ -156,9 +168,14 @@ fn a_client_over_the_cap_is_told_the_server_is_busy() {
     let mut second = client(&server);
     let mut line = String::new();
     second.read_line(&mut line).expect("the busy line");
-    assert!(line.starts_with("BUSY server is serving 1 clients"), "{line:?}");
+    assert!(
+        line.starts_with("busy: the server is serving 1 clients"),
+        "{line:?}"
+    );
     assert_eq!(second.read_line(&mut line).expect("then FIN"), 0);
-    server.stdout.wait_for("refused: already serving 1 clients", STEP_TIMEOUT);
+    server
+        .stdout
+        .wait_for("refused: already serving 1 clients", STEP_TIMEOUT);
     // The first client is still served, and once it leaves there is room again.
     assert_eq!(ask(&mut first, b"still here\n"), b"STILL HERE\n");
     drop(first);
@@ -182,7 +199,9 @@ fn an_abrupt_reset_mid_line_disturbs_nobody_else() {
     rude.peek(&mut [0; 1]).expect("the reply has arrived");
     drop(rude);
 
-    server.stdout.wait_for("connection reset by the peer", STEP_TIMEOUT);
+    server
+        .stdout
+        .wait_for("connection reset by the peer", STEP_TIMEOUT);
     assert_eq!(ask(&mut bystander, b"after\n"), b"AFTER\n");
     assert_eq!(ask(&mut client(&server), b"new\n"), b"NEW\n");
 }
@@ -207,7 +226,9 @@ fn server_logs_why_each_connection_ended() {
     );
     // The server closed the silent client: it reads the FIN.
     let mut rest = Vec::new();
-    (&silent).read_to_end(&mut rest).expect("FIN from the server");
+    (&silent)
+        .read_to_end(&mut rest)
+        .expect("FIN from the server");
 }
 
 #[test]
@@ -225,8 +246,14 @@ fn address_in_use_is_a_clear_error() {
         stderr.contains(&format!("cannot listen on {addr}: another program")),
         "{stderr}"
     );
-    assert!(stderr.contains("--listen 127.0.0.1:0"), "names the fix: {stderr}");
-    assert!(output.stdout.is_empty(), "no listening line when not listening");
+    assert!(
+        stderr.contains("--listen 127.0.0.1:0"),
+        "names the fix: {stderr}"
+    );
+    assert!(
+        output.stdout.is_empty(),
+        "no listening line when not listening"
+    );
 }
 
 #[test]
