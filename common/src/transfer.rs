@@ -111,7 +111,9 @@ impl Answer {
             return Ok(Answer::Accepted);
         }
         match line.strip_prefix(b"NO ") {
-            Some(reason) => Ok(Answer::Refused(String::from_utf8_lossy(reason).into_owned())),
+            Some(reason) => Ok(Answer::Refused(
+                String::from_utf8_lossy(reason).into_owned(),
+            )),
             None => Err(Malformed(format!(
                 "expected `OK` or `NO <reason>`, got {}",
                 escaped(line)
