@@ -1,0 +1,690 @@
+//! The file receiver lesson: accept one file over TCP, check everything, store it safely.
+//!
+//! The course's Go receiver in Rust, step by step, with what each step adds:
+//!
+//! | step | Go                          | Rust                                                  |
+//! |------|-----------------------------|-------------------------------------------------------|
+//! | 1    | `net.Listen("tcp", a)`      | [`TcpListener::bind`], after checking the directory   |
+//! | 2    | `listener.Accept()`         | [`TcpListener::incoming`]                             |
+//! | 3    | `conn.Read(buf)`: the name  | [`transfer::read_line`]: one bounded line, `FILE <size> <name>` |
+//! | 4    | `conn.Write("ok")`          | `OK`, or `NO <reason>` for a name, size or file we refuse |
+//! | 5    | `os.Create` + read until 0  | a temporary file, exactly `<size>` bytes, hashed; then synced and renamed |
+//! | 6    | (nothing)                   | `DONE <size> <sha256>`: the sender learns what was stored |
+//!
+//! The wire format lives in [`common::transfer`]; this file is the receiver's side of it.
+
+use std::fmt::Display;
+use std::fs;
+use std::io::{self, BufRead, BufReader, ErrorKind, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use clap::Parser;
+use common::transfer::{self, Announcement, Answer, Line, Outcome};
+use sha2::{Digest, Sha256};
+
+/// How many bytes one `read` from the socket may bring, and so one write to the file.
+///
+/// Loopback delivers up to 64 KiB per segment and the kernel queues several; a 128 KiB
+/// buffer takes what has arrived in one system call, and the benchmark found no gain above
+/// it. It is the only large allocation, so the receiver stays far under 8 MiB of memory
+/// whatever the file's size: the file streams through, it is never held.
+pub const BUFFER_SIZE: usize = 128 * 1024;
+
+/// The longest file name accepted, in bytes: the limit of ext4, NTFS, APFS and most others.
+pub const MAX_NAME: usize = 255;
+
+/// How many senders `--keep-serving` serves at once; the next one is answered `NO busy`.
+///
+/// Each sender has a thread and an open file: without a bound, a flood of connections
+/// could use up the machine's threads and file descriptors.
+pub const MAX_SENDERS: usize = 32;
+
+/// A file receiver: waits for file-send, checks the file's name and size, stores it,
+/// and confirms with its SHA-256 digest.
+///
+/// Run it, then in a second terminal: cargo run -p file-send -- PATH
+#[derive(Debug, Clone, Parser)]
+#[command(version)]
+pub struct Config {
+    /// Address to listen on, as IP:PORT. Port 0 asks the OS for any free port;
+    /// [::1]:0 listens on IPv6 loopback.
+    #[arg(long, value_name = "ADDR", default_value = common::FILE_ADDR)]
+    pub listen: String,
+
+    /// Directory to store the received files in. It must exist and be writable.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
+
+    /// Keep receiving files (one thread per sender) instead of exiting after the first.
+    #[arg(long)]
+    pub keep_serving: bool,
+
+    /// Replace a file that already exists. Without it, such a file is refused.
+    #[arg(long)]
+    pub overwrite: bool,
+
+    /// Largest file accepted, in bytes; K, M, G or T multiply by 1024, 1024², ...
+    /// (for example 500M or 2G). A larger announcement is refused before any byte flows.
+    #[arg(long, value_name = "SIZE", default_value = "10G", value_parser = parse_size_limit)]
+    pub max_size: u64,
+
+    /// Seconds a sender may stay silent (or stop reading our answer) before the receiver
+    /// drops it and goes on serving others.
+    #[arg(long, value_name = "SECS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub idle_timeout: u64,
+}
+
+/// What every transfer needs to know, shared by the threads of `--keep-serving`.
+#[derive(Debug)]
+struct Settings {
+    dir: PathBuf,
+    overwrite: bool,
+    max_size: u64,
+    idle_timeout: Duration,
+}
+
+/// Runs the receiver: one file and exit, or for ever with `--keep-serving`.
+pub fn run(config: &Config) -> Result<()> {
+    // Before opening the port, make sure we can store what we accept: an error now is
+    // better than refusing every sender later.
+    let dir = check_directory(&config.dir)?;
+
+    // ANCHOR: listen
+    // 1. Listen.
+    let listener = listen(&config.listen)?;
+    let local_addr = listener
+        .local_addr()
+        .context("could not read the bound address")?;
+    log(format_args!("{}{local_addr}", common::LISTENING_PREFIX));
+    // ANCHOR_END: listen
+    log(format_args!("storing files in {}", dir.display()));
+
+    let settings = Arc::new(Settings {
+        dir,
+        overwrite: config.overwrite,
+        max_size: config.max_size,
+        idle_timeout: Duration::from_secs(config.idle_timeout),
+    });
+    let senders = Arc::new(AtomicUsize::new(0));
+
+    // 2. Accept.
+    for incoming in listener.incoming() {
+        let stream = match incoming {
+            Ok(stream) => stream,
+            Err(error) => {
+                // Out of file descriptors, or a sender that gave up while queued: pause so
+                // a lasting error cannot spin this loop, and go on.
+                log(format_args!("accept failed: {error}"));
+                thread::sleep(Duration::from_millis(100));
+                continue;
+            }
+        };
+        let Ok(peer) = stream.peer_addr() else {
+            continue; // Reset before we got to it.
+        };
+        if !config.keep_serving {
+            // As in the notes: one sender at a time, and stop after the first stored file.
+            // A refused or failed transfer does not count: a port scanner or a typo must
+            // not end the program before the real file arrived.
+            if serve(&stream, peer, &settings) {
+                log(format_args!(
+                    "received one file; exiting (start with --keep-serving to receive more)"
+                ));
+                return Ok(());
+            }
+            continue;
+        }
+        // With --keep-serving: one thread per sender, so a slow one delays nobody.
+        let Some(slot) = SenderSlot::take(&senders) else {
+            refuse(
+                &stream,
+                &format!("busy: already receiving {MAX_SENDERS} files, try later"),
+            );
+            log(format_args!(
+                "{peer} refused: already {MAX_SENDERS} senders"
+            ));
+            continue;
+        };
+        let settings = Arc::clone(&settings);
+        let spawned = thread::Builder::new()
+            .name(format!("sender {peer}"))
+            .spawn(move || {
+                serve(&stream, peer, &settings);
+                drop(slot);
+            });
+        if let Err(error) = spawned {
+            log(format_args!(
+                "{peer} dropped: could not start a thread: {error}"
+            ));
+        }
+    }
+    bail!("the listening socket stopped accepting connections")
+}
+
+/// Checks that `dir` exists and that we can create files in it; returns its full path.
+///
+/// The test is real: create a temporary file and remove it. Permission bits alone do not
+/// tell (a read-only file system, an ACL, a full disk all say no only when we try).
+pub fn check_directory(dir: &Path) -> Result<PathBuf> {
+    let shown = dir.display();
+    let metadata = fs::metadata(dir).map_err(|error| {
+        let message = match error.kind() {
+            ErrorKind::NotFound => format!(
+                "the target directory {shown} does not exist: create it (mkdir {shown}) \
+                 or choose another one with --dir"
+            ),
+            _ => format!("cannot read the target directory {shown}"),
+        };
+        anyhow::Error::new(error).context(message)
+    })?;
+    if !metadata.is_dir() {
+        bail!("{shown} is not a directory: give --dir a directory to store files in");
+    }
+    let probe = tempfile::Builder::new()
+        .prefix(".file-recv-probe-")
+        .tempfile_in(dir)
+        .map_err(|error| {
+            let message = match error.kind() {
+                ErrorKind::PermissionDenied | ErrorKind::ReadOnlyFilesystem => format!(
+                    "cannot create files in {shown}: it is not writable. Choose a \
+                     directory you can write to with --dir"
+                ),
+                ErrorKind::StorageFull | ErrorKind::QuotaExceeded => {
+                    format!("cannot create files in {shown}: the disk is full")
+                }
+                _ => format!("cannot create files in {shown}"),
+            };
+            anyhow::Error::new(error).context(message)
+        })?;
+    probe
+        .close()
+        .with_context(|| format!("cannot remove a file in {shown}"))?;
+    fs::canonicalize(dir).with_context(|| format!("cannot resolve the path {shown}"))
+}
+
+/// Binds `addr`, turning the usual failures into a message that says how to fix them.
+pub fn listen(addr: &str) -> Result<TcpListener> {
+    TcpListener::bind(addr).map_err(|error| {
+        let hint = match error.kind() {
+            ErrorKind::AddrInUse => {
+                "another program (perhaps another file-recv) is listening there: stop it, \
+                 or choose another port, e.g. `--listen 127.0.0.1:0` for any free port"
+            }
+            ErrorKind::PermissionDenied => {
+                "ports below 1024 need administrator rights: choose a port above 1024"
+            }
+            ErrorKind::AddrNotAvailable => {
+                "that IP address does not belong to this machine: use 127.0.0.1 or [::1]"
+            }
+            _ => "give the address as IP:PORT, e.g. 127.0.0.1:8002 or [::1]:0",
+        };
+        anyhow::Error::new(error).context(format!("cannot listen on {addr}: {hint}"))
+    })
+}
+
+/// Serves one sender from announcement to confirmation and logs the outcome.
+///
+/// Returns whether a file was stored.
+fn serve(stream: &TcpStream, peer: SocketAddr, settings: &Settings) -> bool {
+    let started = Instant::now();
+    match receive(stream, peer, settings) {
+        Ok(stored) => {
+            log(format_args!(
+                "{peer} stored {:?}: {} bytes in {:.2} s, sha256 {}",
+                stored.name,
+                stored.size,
+                started.elapsed().as_secs_f64(),
+                stored.sha256
+            ));
+            true
+        }
+        Err(Failure::Refused(reason)) => {
+            log(format_args!("{peer} refused: {reason}"));
+            refuse(stream, &reason);
+            false
+        }
+        Err(Failure::Failed(reason)) => {
+            log(format_args!("{peer} failed: {reason}; nothing stored"));
+            refuse_after_ok(stream, &reason);
+            false
+        }
+    }
+}
+
+/// Why a transfer did not end with a stored file.
+#[derive(Debug)]
+enum Failure {
+    /// Before our `OK`: the sender is told `NO <reason>` and sends nothing.
+    Refused(String),
+    /// After our `OK`: the sender is told `ERROR <reason>` if it still listens.
+    Failed(String),
+}
+
+/// A file stored under its final name.
+#[derive(Debug)]
+struct Stored {
+    name: String,
+    size: u64,
+    sha256: String,
+}
+
+/// One transfer: steps 3 to 6 of the notes.
+fn receive(stream: &TcpStream, peer: SocketAddr, settings: &Settings) -> Result<Stored, Failure> {
+    // A sender that connects and stalls must not hold this thread (and, without
+    // --keep-serving, every other sender) for ever.
+    let idle = settings.idle_timeout;
+    stream
+        .set_read_timeout(Some(idle))
+        .and_then(|()| stream.set_write_timeout(Some(idle)))
+        .map_err(|e| Failure::Refused(format!("cannot set a timeout: {e}")))?;
+    let mut reader = BufReader::with_capacity(BUFFER_SIZE, stream);
+    let mut writer = stream;
+
+    // ANCHOR: announcement
+    // 3. Read the announcement: one line, `FILE <size> <name>`, however TCP cut it up.
+    let line = match transfer::read_line(&mut reader) {
+        Ok(Line::Complete(line)) => line,
+        Ok(Line::Closed) => return Err(Failure::Refused("closed without announcing".into())),
+        Err(error) => {
+            return Err(Failure::Refused(network_problem(
+                &error,
+                idle,
+                "announcing",
+            )));
+        }
+    };
+    let announcement = Announcement::parse(&line).map_err(|e| Failure::Refused(e.to_string()))?;
+    let name = check_name(&announcement.name).map_err(|why| {
+        Failure::Refused(format!(
+            "name {} refused: {why}",
+            transfer::escaped(&announcement.name)
+        ))
+    })?;
+    let size = announcement.size;
+    log(format_args!("{peer} announces {name:?} ({size} bytes)"));
+    if size > settings.max_size {
+        return Err(Failure::Refused(format!(
+            "too large: {size} bytes, the limit is {} bytes (--max-size)",
+            settings.max_size
+        )));
+    }
+    // ANCHOR_END: announcement
+
+    // ANCHOR: answer
+    // 4. Answer. Refuse now, before any content flows, if the file cannot be stored.
+    let target = settings.dir.join(name);
+    check_target(&target, name, settings.overwrite)?;
+    // The content goes to a temporary file in the same directory (so the final rename
+    // stays on one file system). `tempfile` creates it with a random name and O_EXCL: an
+    // existing file or symlink of that name makes it fail instead of being followed.
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".file-recv-").suffix(".part");
+    // tempfile makes private files (0600); a received file gets the usual permissions,
+    // as `os.Create` gives them: 0666 less the user's umask.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let mut partial = builder
+        .tempfile_in(&settings.dir)
+        .map_err(|e| Failure::Refused(disk_problem(&e, "cannot create the file")))?;
+    writer
+        .write_all(&Answer::Accepted.to_line())
+        .map_err(|e| Failure::Failed(network_problem(&e, idle, "waiting for our OK")))?;
+    // ANCHOR_END: answer
+
+    // ANCHOR: content
+    // 5. Receive exactly `size` bytes, computing their digest on the way.
+    let sha256 = receive_content(&mut reader, partial.as_file_mut(), size, idle)?;
+    // The sender now closes its side (FIN): `read` must return 0. More bytes mean the
+    // sender and we disagree on the size, so what we hold is not the file it meant.
+    match reader.fill_buf() {
+        Ok([]) => {}
+        Ok(_) => {
+            return Err(Failure::Failed(
+                "the sender sent more bytes than announced".into(),
+            ));
+        }
+        Err(e) => {
+            return Err(Failure::Failed(network_problem(
+                &e,
+                idle,
+                "closing its side after the last byte",
+            )));
+        }
+    }
+    // Only now is the file complete: make it durable, then give it its name. A crash
+    // before this point leaves no file under the final name, only the temporary one.
+    partial
+        .as_file()
+        .sync_all()
+        .map_err(|e| Failure::Failed(disk_problem(&e, "cannot save the file")))?;
+    let persisted = if settings.overwrite {
+        partial.persist(&target)
+    } else {
+        // Fails if the name was taken meanwhile: never replace a file, never follow a
+        // symlink someone placed there.
+        partial.persist_noclobber(&target)
+    };
+    persisted.map_err(|e| match e.error.kind() {
+        ErrorKind::AlreadyExists => Failure::Failed(format!(
+            "a file named {name:?} appeared while receiving; it was kept"
+        )),
+        _ => Failure::Failed(disk_problem(&e.error, "cannot rename the file into place")),
+    })?;
+    sync_directory(&settings.dir);
+    // ANCHOR_END: content
+
+    // ANCHOR: confirm
+    // 6. Confirm what we stored. The sender compares it with what it sent.
+    let done = Outcome::Stored {
+        size,
+        sha256: sha256.clone(),
+    };
+    if let Err(error) = writer.write_all(&done.to_line()) {
+        // The file is complete and stored; only the sender will not hear of it.
+        log(format_args!("{peer} could not be told: {error}"));
+    }
+    Ok(Stored {
+        name: name.to_owned(),
+        size,
+        sha256,
+    })
+    // ANCHOR_END: confirm
+}
+
+// ANCHOR: receive_content
+/// Copies exactly `size` bytes from the socket into `file`; returns their SHA-256 in hex.
+///
+/// Running out early is an error, not the end of the file: the notes' `n == 0` means only
+/// that the sender closed, and a sender that crashed closes too.
+fn receive_content(
+    reader: &mut BufReader<&TcpStream>,
+    file: &mut fs::File,
+    size: u64,
+    idle: Duration,
+) -> Result<String, Failure> {
+    let mut digest = Sha256::new();
+    let mut received = 0;
+    while received < size {
+        let chunk = match reader.fill_buf() {
+            Ok([]) => {
+                return Err(Failure::Failed(format!(
+                    "the sender closed the connection after {received} of {size} bytes"
+                )));
+            }
+            Ok(chunk) => chunk,
+            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+            Err(e) => {
+                let doing = format!("sending (after {received} of {size} bytes)");
+                return Err(Failure::Failed(network_problem(&e, idle, &doing)));
+            }
+        };
+        // Use only this file's bytes: anything behind them is not part of it.
+        let wanted = usize::try_from(size - received).unwrap_or(usize::MAX);
+        let chunk = &chunk[..chunk.len().min(wanted)];
+        file.write_all(chunk).map_err(|e| {
+            let doing = format!("cannot write (after {received} of {size} bytes)");
+            Failure::Failed(disk_problem(&e, &doing))
+        })?;
+        digest.update(chunk);
+        let n = chunk.len();
+        reader.consume(n);
+        received += n as u64;
+    }
+    Ok(transfer::hex(&digest.finalize()))
+}
+// ANCHOR_END: receive_content
+
+// ANCHOR: check_name
+/// Accepts `name` only if it is one plain file name that stays inside the target directory.
+///
+/// It comes from the network, so it is untrusted: `../../.bashrc` or `/etc/passwd` would
+/// write outside the directory, a control character could rewrite the terminal that shows
+/// the log. Returns why a name is refused.
+pub fn check_name(name: &[u8]) -> Result<&str, String> {
+    let name = std::str::from_utf8(name).map_err(|_| "it is not valid UTF-8".to_owned())?;
+    if name.is_empty() {
+        return Err("it is empty".into());
+    }
+    if name.len() > MAX_NAME {
+        return Err(format!("it is longer than {MAX_NAME} bytes"));
+    }
+    if name == "." || name == ".." {
+        return Err("`.` and `..` name directories, not files".into());
+    }
+    if let Some(c) = name.chars().find(|c| c.is_control()) {
+        return Err(format!("it contains the control character {c:?}"));
+    }
+    if name.starts_with(['/', '\\']) {
+        return Err("it is an absolute path".into());
+    }
+    if name.contains(['/', '\\']) {
+        // Both separators, whatever OS we run on: `..\x` is a path on Windows.
+        return Err("it contains a path separator (/ or \\): send a plain file name".into());
+    }
+    if name.contains(':') {
+        // `C:x` is a path relative to drive C on Windows, `x:y` an alternate data stream.
+        return Err("it contains `:` (a drive or stream separator on Windows)".into());
+    }
+    // Defence in depth: the standard library must see exactly one ordinary component.
+    let mut components = Path::new(name).components();
+    match (components.next(), components.next()) {
+        (Some(Component::Normal(only)), None) if only == name => Ok(name),
+        _ => Err("it is not a plain file name".into()),
+    }
+}
+// ANCHOR_END: check_name
+
+/// Refuses, before the `OK`, a target that exists (unless `--overwrite`) or is a directory.
+fn check_target(target: &Path, name: &str, overwrite: bool) -> Result<(), Failure> {
+    // `symlink_metadata` looks at the entry itself: a symlink counts as existing even when
+    // it points nowhere, so we never write through one.
+    match fs::symlink_metadata(target) {
+        Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(Failure::Refused(format!("cannot check {name:?}: {e}"))),
+        Ok(entry) if entry.is_dir() => {
+            Err(Failure::Refused(format!("{name:?} is a directory here")))
+        }
+        Ok(_) if overwrite => Ok(()),
+        Ok(_) => Err(Failure::Refused(format!(
+            "a file named {name:?} exists already (the receiver replaces files only \
+             with --overwrite)"
+        ))),
+    }
+}
+
+/// Makes the rename itself durable: on Unix the directory entry is saved with the directory.
+fn sync_directory(dir: &Path) {
+    #[cfg(unix)]
+    if let Ok(handle) = fs::File::open(dir) {
+        let _ = handle.sync_all();
+    }
+    #[cfg(not(unix))]
+    let _ = dir; // Windows makes the rename durable with the file; nothing to do.
+}
+
+/// Says in words what went wrong on the connection.
+fn network_problem(error: &io::Error, idle: Duration, doing: &str) -> String {
+    match error.kind() {
+        // Unix reports an expired socket timeout as WouldBlock, Windows as TimedOut.
+        ErrorKind::WouldBlock | ErrorKind::TimedOut => format!(
+            "the sender stalled while {doing}: nothing for {} s (--idle-timeout)",
+            idle.as_secs()
+        ),
+        ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted => {
+            format!("the sender vanished while {doing} (connection reset)")
+        }
+        ErrorKind::InvalidData => format!("not the file protocol while {doing}: {error}"),
+        _ => format!("network error while {doing}: {error}"),
+    }
+}
+
+/// Says in words what went wrong on the disk.
+fn disk_problem(error: &io::Error, doing: &str) -> String {
+    match error.kind() {
+        ErrorKind::StorageFull | ErrorKind::QuotaExceeded => format!("{doing}: the disk is full"),
+        ErrorKind::FileTooLarge => {
+            format!("{doing}: the file size limit of the receiver is reached (ulimit -f)")
+        }
+        ErrorKind::PermissionDenied | ErrorKind::ReadOnlyFilesystem => {
+            format!("{doing}: the target directory is not writable")
+        }
+        _ => format!("{doing}: {error}"),
+    }
+}
+
+/// Sends `NO <reason>` and closes, without destroying the line in transit.
+fn refuse(stream: &TcpStream, reason: &str) {
+    say_last_line(stream, &Answer::Refused(reason.to_owned()).to_line());
+}
+
+/// Sends `ERROR <reason>` and closes: the content we accepted is not stored.
+fn refuse_after_ok(stream: &TcpStream, reason: &str) {
+    say_last_line(stream, &Outcome::Failed(reason.to_owned()).to_line());
+}
+
+/// Writes a last line, sends FIN, and reads away what the sender already sent.
+///
+/// Closing a socket that still holds unread bytes makes the OS send RST instead of FIN,
+/// and a RST can destroy our line before the sender has read it. So: write, half-close,
+/// then read and discard until the sender closes too, for at most a second.
+fn say_last_line(stream: &TcpStream, line: &[u8]) {
+    let _ = stream.set_write_timeout(Some(Duration::from_secs(1)));
+    let _ = (&*stream).write_all(line);
+    let _ = stream.shutdown(Shutdown::Write);
+    let deadline = Instant::now() + Duration::from_secs(1);
+    let _ = stream.set_read_timeout(Some(Duration::from_millis(100)));
+    let mut sink = [0; 8 * 1024];
+    while Instant::now() < deadline {
+        match (&*stream).read(&mut sink) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+            Err(_) => break,
+        }
+    }
+}
+
+/// Reads `--max-size`: bytes, or a number followed by K, M, G or T (powers of 1024).
+pub fn parse_size_limit(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let (digits, unit) = match text.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((at, _)) => text.split_at(at),
+        None => (text, ""),
+    };
+    let shift = match unit.to_ascii_uppercase().as_str() {
+        "" | "B" => 0,
+        "K" | "KB" | "KIB" => 10,
+        "M" | "MB" | "MIB" => 20,
+        "G" | "GB" | "GIB" => 30,
+        "T" | "TB" | "TIB" => 40,
+        _ => {
+            return Err(format!(
+                "unknown unit {unit:?}: use K, M, G or T, e.g. 500M"
+            ));
+        }
+    };
+    let number: u64 = digits
+        .parse()
+        .map_err(|_| format!("{text:?} is not a size: write e.g. 1000, 500M or 2G"))?;
+    number
+        .checked_mul(1 << shift)
+        .ok_or_else(|| format!("{text:?} is too large"))
+}
+
+/// One of the `MAX_SENDERS` places of `--keep-serving`; dropping it frees the place.
+#[derive(Debug)]
+struct SenderSlot(Arc<AtomicUsize>);
+
+impl SenderSlot {
+    fn take(senders: &Arc<AtomicUsize>) -> Option<SenderSlot> {
+        senders
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < MAX_SENDERS).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| SenderSlot(Arc::clone(senders)))
+    }
+}
+
+impl Drop for SenderSlot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// Prints one line of the receiver's log on stdout, ignoring a closed stdout.
+///
+/// Names from the network are always printed with `{:?}`, which escapes control
+/// characters: a name cannot move the cursor or recolour the terminal.
+fn log(message: impl Display) {
+    let _ = writeln!(io::stdout().lock(), "{message}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn check_name_accepts_ordinary_names() {
+        for name in [
+            "report.pdf",
+            "my holiday photo.jpg",
+            "résumé.txt",
+            "報告書.txt",
+            "a..b.txt",
+            "...",
+            ".hidden",
+            "x",
+        ] {
+            assert_eq!(check_name(name.as_bytes()), Ok(name), "refused {name:?}");
+        }
+        let longest = "n".repeat(MAX_NAME);
+        assert!(check_name(longest.as_bytes()).is_ok());
+    }
+
+    #[test]
+    fn check_name_refuses_anything_but_one_plain_name() {
+        let overlong = "n".repeat(MAX_NAME + 1);
+        for (name, why) in [
+            (&b""[..], "empty"),
+            (b".", "directories"),
+            (b"..", "directories"),
+            (b"../x", "separator"),
+            (b"a/b", "separator"),
+            (b"..\\x", "separator"),
+            (b"a\\b", "separator"),
+            (b"/etc/passwd", "absolute"),
+            (b"\\\\server\\share", "absolute"),
+            (b"C:", "`:`"),
+            (b"C:x.txt", "`:`"),
+            (b"x.txt:stream", "`:`"),
+            (b"a\nb", "control"),
+            (b"\x1b[2Jx", "control"),
+            (b"a\0b", "control"),
+            (b"tab\there", "control"),
+            (b"\xff\xfe.txt", "UTF-8"),
+            (overlong.as_bytes(), "longer"),
+        ] {
+            let refused = check_name(name).expect_err("must be refused");
+            assert!(refused.contains(why), "{name:?}: {refused}");
+        }
+    }
+
+    #[test]
+    fn size_limits_read_units() {
+        assert_eq!(parse_size_limit("1000"), Ok(1000));
+        assert_eq!(parse_size_limit("64K"), Ok(64 * 1024));
+        assert_eq!(parse_size_limit("500M"), Ok(500 << 20));
+        assert_eq!(parse_size_limit("2g"), Ok(2 << 30));
+        assert!(parse_size_limit("lots").is_err());
+        assert!(parse_size_limit("5X").is_err());
+        assert!(parse_size_limit("99999999999T").is_err());
+    }
+}
