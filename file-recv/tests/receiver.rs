@@ -1,0 +1,596 @@
+//! End-to-end tests of the real `file-recv` binary, talked to by senders written here with
+//! raw sockets: well-behaved ones that cut their bytes in odd places, and hostile ones.
+//!
+//! Every test checks the outcome *and* the directory: after a refusal or a failure it holds
+//! exactly what it held before (no stray file, no temporary file, the old files untouched).
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::{Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::thread;
+use std::time::{Duration, Instant, SystemTime};
+
+use common::testing::{Lines, STEP_TIMEOUT, Server, binary, connect, have_program};
+use sha2::{Digest, Sha256};
+
+/// What a directory holds: each entry's name, length and modification time.
+type Listing = BTreeMap<String, (u64, SystemTime)>;
+
+fn listing(dir: &Path) -> Listing {
+    fs::read_dir(dir)
+        .expect("can list the directory")
+        .map(|entry| {
+            let entry = entry.expect("a readable entry");
+            let meta = fs::symlink_metadata(entry.path()).expect("entry metadata");
+            let name = entry.file_name().to_string_lossy().into_owned();
+            (name, (meta.len(), meta.modified().expect("mtime")))
+        })
+        .collect()
+}
+
+/// A target directory with one file already in it, which no test may touch.
+fn target_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    fs::write(dir.path().join("keep.txt"), b"precious\n").expect("write keep.txt");
+    dir
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    common::transfer::hex(&Sha256::digest(bytes))
+}
+
+/// Starts `file-recv` serving `dir`, with `extra` options.
+fn receiver(dir: &Path, extra: &[&str]) -> Server {
+    let dir = dir.to_str().expect("a UTF-8 temporary path");
+    let mut args = vec!["--listen", "127.0.0.1:0", "--dir", dir];
+    args.extend_from_slice(extra);
+    Server::start("file-recv", &args)
+}
+
+/// Sends `bytes` as they are, closes our side, and returns everything the receiver said.
+fn exchange(addr: SocketAddr, bytes: &[u8]) -> String {
+    let mut stream = connect(addr);
+    stream.write_all(bytes).expect("send");
+    stream.shutdown(Shutdown::Write).expect("half-close");
+    read_all(&mut stream)
+}
+
+fn read_all(stream: &mut TcpStream) -> String {
+    let mut reply = Vec::new();
+    stream
+        .read_to_end(&mut reply)
+        .expect("the receiver answers and closes");
+    String::from_utf8(reply).expect("the receiver speaks UTF-8")
+}
+
+/// The whole well-behaved conversation for `name` with `content`, in one write.
+fn send_file(addr: SocketAddr, name: &str, content: &[u8]) -> String {
+    let mut message = format!("FILE {} {name}\n", content.len()).into_bytes();
+    message.extend_from_slice(content);
+    exchange(addr, &message)
+}
+
+fn done_line(content: &[u8]) -> String {
+    format!("OK\nDONE {} {}\n", content.len(), sha256_hex(content))
+}
+
+/// Checks that the receiver still works after whatever the test did, by storing a file.
+fn assert_still_serves(server: &Server, dir: &Path, name: &str) {
+    let reply = send_file(server.addr(), name, b"next\n");
+    assert_eq!(reply, done_line(b"next\n"));
+    assert_eq!(fs::read(dir.join(name)).expect("stored"), b"next\n");
+}
+
+/// Sends `message`, expects `NO <reason>` with `reason` in it, and an unchanged directory.
+fn assert_refused(server: &Server, dir: &Path, message: &[u8], reason: &str) {
+    let before = listing(dir);
+    let reply = exchange(server.addr(), message);
+    assert!(
+        reply.starts_with("NO ") && reply.contains(reason) && reply.ends_with('\n'),
+        "expected NO ...{reason}..., got {reply:?}"
+    );
+    assert_eq!(reply.lines().count(), 1, "one line, then close: {reply:?}");
+    server.stdout.wait_for(reason, STEP_TIMEOUT);
+    assert_eq!(listing(dir), before, "the directory changed");
+}
+
+/// Waits until the receiver's log has a line with `needle`, then checks the directory.
+fn assert_failed_and_unchanged(server: &Server, dir: &Path, before: &Listing, needle: &str) {
+    let line = server.stdout.wait_for(needle, STEP_TIMEOUT);
+    assert!(line.contains("nothing stored"), "{line}");
+    assert_eq!(&listing(dir), before, "the directory changed");
+}
+
+// ---------------------------------------------------------------------------------------
+// Framing: the receiver finds the end of the announcement however TCP cuts the bytes.
+
+#[test]
+fn receiver_reads_an_announcement_split_over_several_writes_with_pauses() {
+    let dir = target_dir();
+    let server = receiver(dir.path(), &[]);
+    let before = listing(dir.path());
+    let mut stream = connect(server.addr());
+    stream.set_nodelay(true).expect("nodelay");
+    for piece in ["FI", "LE 1", "1 split ", "name.txt", "\n"] {
+        stream.write_all(piece.as_bytes()).expect("send a piece");
+        thread::sleep(Duration::from_millis(60));
+    }
+    let mut ok = [0; 3];
+    stream.read_exact(&mut ok).expect("the answer");
+    assert_eq!(&ok, b"OK\n");
+    stream.write_all(b"hello world").expect("content");
+    stream.shutdown(Shutdown::Write).expect("half-close");
+    assert_eq!(
+        read_all(&mut stream),
+        format!("DONE 11 {}\n", sha256_hex(b"hello world"))
+    );
+
+    let mut expected = before;
+    let stored = dir.path().join("split name.txt");
+    assert_eq!(fs::read(&stored).expect("stored"), b"hello world");
+    let meta = fs::metadata(&stored).expect("metadata");
+    expected.insert(
+        "split name.txt".into(),
+        (11, meta.modified().expect("mtime")),
+    );
+    assert_eq!(listing(dir.path()), expected);
+}
+
+#[test]
+fn receiver_reads_announcement_and_content_sent_in_one_write() {
+    let dir = target_dir();
+    let server = receiver(dir.path(), &[]);
+    let before = listing(dir.path());
+    assert_eq!(
+        send_file(server.addr(), "one.txt", b"hello"),
+        done_line(b"hello")
+    );
+    assert_eq!(
+        fs::read(dir.path().join("one.txt")).expect("stored"),
+        b"hello"
+    );
+    let mut after = listing(dir.path());
+    after.remove("one.txt");
+    assert_eq!(after, before);
+}
+
+#[test]
+fn receiver_reads_content_arriving_one_byte_at_a_time() {
+    let dir = target_dir();
+    let server = receiver(dir.path(), &[]);
+    let content = b"slowly, byte by byte\n";
+    let mut stream = connect(server.addr());
+    stream.set_nodelay(true).expect("nodelay");
+    stream
+        .write_all(format!("FILE {} slow.txt\n", content.len()).as_bytes())
+        .expect("announce");
+    let mut ok = [0; 3];
+    stream.read_exact(&mut ok).expect("the answer");
+    assert_eq!(&ok, b"OK\n");
+    for byte in content {
+        stream.write_all(&[*byte]).expect("one byte");
+        thread::sleep(Duration::from_millis(5));
+    }
+    stream.shutdown(Shutdown::Write).expect("half-close");
+    assert_eq!(read_all(&mut stream), done_line(content)[3..]);
+    assert_eq!(
+        fs::read(dir.path().join("slow.txt")).expect("stored"),
+        content
+    );
+    let names: Vec<String> = listing(dir.path()).into_keys().collect();
+    assert_eq!(names, ["keep.txt", "slow.txt"]);
+}
+
+// ---------------------------------------------------------------------------------------
+// Hostile senders: refused or dropped, logged, nothing created, the next sender served.
+
+#[test]
+fn receiver_refuses_names_that_would_leave_the_directory() {
+    let dir = target_dir();
+    let server = receiver(dir.path(), &["--keep-serving"]);
+    for (name, reason) in [
+        ("../escape.txt", "path separator"),
+        ("../../etc/cron.d/x", "path separator"),
+        ("sub/dir.txt", "path separator"),
+        ("..\\windows.txt", "path separator"),
+        ("/etc/passwd", "absolute path"),
+        ("\\\\server\\share", "absolute path"),
+        ("C:autoexec.bat", "drive or stream"),
+        ("..", "name directories"),
+        (".", "name directories"),
+    ] {
+        let message = format!("FILE 4 {name}\nevil");
+        assert_refused(&server, dir.path(), message.as_bytes(), reason);
+    }
+    assert!(
+        !dir.path()
+            .parent()
+            .expect("parent")
+            .join("escape.txt")
+            .exists()
+    );
+    assert_still_serves(&server, dir.path(), "after.txt");
+}
+
+#[test]
+fn receiver_refuses_empty_control_overlong_and_non_utf8_names_and_logs_them_escaped() {
+    let dir = target_dir();
+    let server = receiver(dir.path(), &["--keep-serving"]);
+    let overlong = format!("FILE 1 {}\nx", "n".repeat(300));
+    let cases: [(&[u8], &str); 5] = [
+        (b"FILE 1 \nx", "it is empty"),
+        (b"FILE 1 red\x1b[31mtext\nx", "control character"),
+        (b"FILE 1 bell\x07\nx", "control character"),
+        (overlong.as_bytes(), "longer than 255 bytes"),
+        (b"FILE 1 \xff\xfe.txt\nx", "not valid UTF-8"),
+    ];
+    for (message, reason) in cases {
+        assert_refused(&server, dir.path(), message, reason);
+    }
+    // The terminal escape arrived escaped in the log, never as the raw ESC byte.
+    let log = server.stdout.snapshot().join("\n");
+    assert!(log.contains(r"red\u{1b}[31mtext"), "{log}");
+    assert!(!log.contains('\x1b') && !log.contains('\x07'), "{log:?}");
+    assert_still_serves(&server, dir.path(), "after.txt");
+}
+
+#[test]
+fn receiver_refuses_a_file_larger_than_the_size_limit_before_any_content() {
+    let dir = target_dir();
+    let server = receiver(dir.path(), &["--keep-serving", "--max-size", "1K"]);
+    assert_refused(&server, dir.path(), b"FILE 1025 big.bin\n", "too large");
+    assert_refused(
+        &server,
+        dir.path(),
+        b"FILE 99999999999999999999 huge.bin\n",
+        "size must be a number",
+    );
+    // Exactly the limit is fine.
+    let content = vec![b'x'; 1024];
+    assert_eq!(
+        send_file(server.addr(), "limit.bin", &content),
+        done_line(&content)
+    );
+}
+
+#[test]
+fn receiver_discards_a_file_cut_short_by_the_sender() {
+    let dir = target_dir();
+    let server = receiver(dir.path(), &["--keep-serving"]);
+    let before = listing(dir.path());
+    let reply = exchange(server.addr(), b"FILE 10 short.txt\nfour");
+    assert_eq!(
+        reply,
+        "OK\nERROR the sender closed the connection after 4 of 10 bytes\n"
+    );
+    assert_failed_and_unchanged(&server, dir.path(), &before, "after 4 of 10 bytes");
+    assert_still_serves(&server, dir.path(), "after.txt");
+}
+
+#[test]
+fn receiver_discards_a_file_with_more_bytes_than_announced() {
+    let dir = target_dir();
+    let server = receiver(dir.path(), &["--keep-serving"]);
+    let before = listing(dir.path());
+    let reply = exchange(server.addr(), b"FILE 3 more.txt\nthree and more");
+    assert_eq!(
+        reply,
+        "OK\nERROR the sender sent more bytes than announced\n"
+    );
+    assert_failed_and_unchanged(&server, dir.path(), &before, "more bytes than announced");
+    assert_still_serves(&server, dir.path(), "after.txt");
+}
+
+#[test]
+fn receiver_drops_a_silent_sender_and_serves_others_meanwhile() {
+    let dir = target_dir();
+    let server = receiver(dir.path(), &["--keep-serving", "--idle-timeout", "1"]);
+    let before = listing(dir.path());
+    let started = Instant::now();
+    // One connects and says nothing; another stalls in the middle of its content.
+    let mut silent = connect(server.addr());
+    let mut stalled = connect(server.addr());
+    stalled
+        .write_all(b"FILE 10 stall.txt\nabc")
+        .expect("announce and 3 bytes");
+    // Meanwhile a third sender is served at once: the silent ones hold only their thread.
+    assert_still_serves(&server, dir.path(), "meanwhile.txt");
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "served without waiting"
+    );
+
+    assert_eq!(
+        read_all(&mut silent),
+        "NO the sender stalled while announcing: nothing for 1 s (--idle-timeout)\n"
+    );
+    let reply = read_all(&mut stalled);
+    assert!(
+        reply.starts_with("OK\nERROR the sender stalled while sending (after 3 of 10 bytes)"),
+        "{reply:?}"
+    );
+    let mut after = listing(dir.path());
+    after.remove("meanwhile.txt");
+    assert_eq!(after, before, "no trace of the stalled transfer");
+}
+
+#[test]
+fn receiver_refuses_garbage_that_is_not_the_protocol() {
+    let dir = target_dir();
+    let server = receiver(dir.path(), &["--keep-serving"]);
+    assert_refused(
+        &server,
+        dir.path(),
+        b"GET / HTTP/1.1\r\nHost: example\r\n\r\n",
+        "expected `FILE <size> <name>`",
+    );
+    // Binary noise with no line end: refused once 1 KiB arrived, never stored in full.
+    let noise: Vec<u8> = (0..64 * 1024u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8 | 1)
+        .map(|b| if b == b'\n' { b'?' } else { b })
+        .collect();
+    assert_refused(&server, dir.path(), &noise, "longer than 1024 bytes");
+    assert_refused(&server, dir.path(), b"", "closed without announcing");
+    assert_still_serves(&server, dir.path(), "after.txt");
+}
+
+// ---------------------------------------------------------------------------------------
+// Existing files, symlinks, and the target directory.
+
+#[test]
+fn receiver_refuses_an_existing_file_and_leaves_it_untouched() {
+    let dir = target_dir();
+    let server = receiver(dir.path(), &["--keep-serving"]);
+    assert_refused(
+        &server,
+        dir.path(),
+        b"FILE 3 keep.txt\nbad",
+        "exists already",
+    );
+    assert_eq!(
+        fs::read(dir.path().join("keep.txt")).expect("kept"),
+        b"precious\n"
+    );
+}
+
+#[test]
+fn receiver_with_overwrite_replaces_an_existing_file() {
+    let dir = target_dir();
+    let server = receiver(dir.path(), &["--overwrite"]);
+    let before = listing(dir.path());
+    assert_eq!(
+        send_file(server.addr(), "keep.txt", b"new"),
+        done_line(b"new")
+    );
+    assert_eq!(
+        fs::read(dir.path().join("keep.txt")).expect("replaced"),
+        b"new"
+    );
+    let after = listing(dir.path());
+    assert!(after.keys().eq(before.keys()), "same names: {after:?}");
+}
+
+#[cfg(unix)]
+#[test]
+fn receiver_never_writes_through_a_symlink() {
+    let dir = target_dir();
+    let outside = tempfile::tempdir().expect("another directory");
+    let victim = outside.path().join("victim.txt");
+    fs::write(&victim, b"do not touch\n").expect("write victim");
+    std::os::unix::fs::symlink(&victim, dir.path().join("link.txt")).expect("symlink");
+    std::os::unix::fs::symlink(outside.path().join("none"), dir.path().join("dangling"))
+        .expect("dangling symlink");
+
+    let server = receiver(dir.path(), &["--keep-serving"]);
+    assert_refused(
+        &server,
+        dir.path(),
+        b"FILE 4 link.txt\nevil",
+        "exists already",
+    );
+    assert_refused(
+        &server,
+        dir.path(),
+        b"FILE 4 dangling\nevil",
+        "exists already",
+    );
+    assert!(!outside.path().join("none").exists());
+    drop(server);
+
+    // With --overwrite the link itself is replaced by the file; its target is untouched.
+    let server = receiver(dir.path(), &["--overwrite"]);
+    assert_eq!(
+        send_file(server.addr(), "link.txt", b"safe"),
+        done_line(b"safe")
+    );
+    let link = dir.path().join("link.txt");
+    assert!(fs::symlink_metadata(&link).expect("entry").is_file());
+    assert_eq!(fs::read(&link).expect("stored"), b"safe");
+    assert_eq!(fs::read(&victim).expect("victim"), b"do not touch\n");
+}
+
+/// Runs `file-recv` with `args`, expecting it to fail at once; returns its stderr.
+fn start_fails(args: &[&str]) -> String {
+    let mut child = Command::new(binary("file-recv"))
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start file-recv");
+    let status = wait_with_timeout(&mut child);
+    let mut stdout = String::new();
+    let mut stderr = String::new();
+    let _ = child
+        .stdout
+        .take()
+        .expect("piped")
+        .read_to_string(&mut stdout);
+    let _ = child
+        .stderr
+        .take()
+        .expect("piped")
+        .read_to_string(&mut stderr);
+    assert!(!status, "file-recv should fail; stdout: {stdout}");
+    assert!(stdout.is_empty(), "nothing listened: {stdout}");
+    stderr
+}
+
+fn wait_with_timeout(child: &mut Child) -> bool {
+    let deadline = Instant::now() + STEP_TIMEOUT;
+    loop {
+        if let Some(status) = child.try_wait().expect("can wait") {
+            return status.success();
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("still running after {STEP_TIMEOUT:?}");
+        }
+        thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn receiver_reports_a_missing_target_directory_before_listening() {
+    let parent = tempfile::tempdir().expect("a temporary directory");
+    let missing = parent.path().join("missing");
+    let stderr = start_fails(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--dir",
+        missing.to_str().expect("UTF-8"),
+    ]);
+    assert!(stderr.contains("does not exist: create it"), "{stderr}");
+    assert!(listing(parent.path()).is_empty(), "nothing created");
+}
+
+#[test]
+fn receiver_reports_a_target_that_is_not_a_directory() {
+    let dir = target_dir();
+    let before = listing(dir.path());
+    let file = dir.path().join("keep.txt");
+    let stderr = start_fails(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--dir",
+        file.to_str().expect("UTF-8"),
+    ]);
+    assert!(stderr.contains("is not a directory"), "{stderr}");
+    assert_eq!(listing(dir.path()), before);
+}
+
+// ---------------------------------------------------------------------------------------
+// Faults and the default mode.
+
+/// A receiver run through `sh`, so the shell can set limits before `exec`.
+struct ShellReceiver {
+    child: Child,
+    addr: SocketAddr,
+    stdout: Lines,
+}
+
+impl Drop for ShellReceiver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn receiver_reports_a_full_disk_and_keeps_nothing() {
+    // A real full disk needs root (a tiny tmpfs) or luck. A file-size limit is the same
+    // error path for the receiver: `write` fails half-way (EFBIG instead of ENOSPC).
+    // `ulimit -f` also makes the kernel send SIGXFSZ, which kills a process by default;
+    // `trap '' XFSZ` makes the shell ignore it, and an ignored signal stays ignored
+    // across `exec`, so file-recv sees the error instead of dying.
+    let dir = target_dir();
+    let script = format!(
+        "trap '' XFSZ; ulimit -f 64 && exec '{}' --listen 127.0.0.1:0 --dir '{}' --keep-serving",
+        binary("file-recv").display(),
+        dir.path().display()
+    );
+    let mut child = Command::new("sh")
+        .args(["-c", &script])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start sh");
+    let stdout = Lines::collect(child.stdout.take().expect("piped"));
+    let mut server = ShellReceiver {
+        child,
+        addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+        stdout,
+    };
+    let line = server.stdout.wait_for("listening on ", STEP_TIMEOUT);
+    server.addr = line["listening on ".len()..].parse().expect("an address");
+
+    let before = listing(dir.path());
+    let content = vec![b'z'; 1024 * 1024];
+    let reply = send_file(server.addr, "big.bin", &content);
+    assert!(
+        reply.starts_with("OK\nERROR cannot write (after ")
+            && reply.contains("the file size limit of the receiver is reached"),
+        "{reply:?}"
+    );
+    let line = server.stdout.wait_for("failed", STEP_TIMEOUT);
+    assert!(line.contains("nothing stored"), "{line}");
+    assert_eq!(listing(dir.path()), before, "no partial file left");
+    // The receiver lives on and stores what fits.
+    assert_eq!(
+        send_file(server.addr, "small.txt", b"fits\n"),
+        done_line(b"fits\n")
+    );
+}
+
+#[test]
+fn receiver_exits_after_one_stored_file_by_default() {
+    let dir = target_dir();
+    let mut server = receiver(dir.path(), &[]);
+    // A refused sender does not count as the one file.
+    assert_refused(&server, dir.path(), b"FILE 1 ../x\nx", "path separator");
+    assert_eq!(
+        send_file(server.addr(), "only.txt", b"one"),
+        done_line(b"one")
+    );
+    assert!(server.wait_exit(STEP_TIMEOUT), "exit code 0");
+    server
+        .stdout
+        .wait_for("received one file; exiting", STEP_TIMEOUT);
+}
+
+// ---------------------------------------------------------------------------------------
+// A real peer: the protocol is simple enough to type with printf and nc.
+
+#[test]
+fn a_file_sent_by_hand_with_printf_and_nc_arrives() {
+    if !have_program("nc", &["-h"]) {
+        return;
+    }
+    let dir = target_dir();
+    let server = receiver(dir.path(), &[]);
+    // The command the book shows; -N sends FIN when printf is done (-w bounds the wait).
+    let script = format!(
+        "printf 'FILE 6 hi.txt\\nhello\\n' | nc -N -w 10 127.0.0.1 {}",
+        server.addr().port()
+    );
+    let output = Command::new("sh")
+        .args(["-c", &script])
+        .stdin(Stdio::null())
+        .output()
+        .expect("run printf | nc");
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        done_line(b"hello\n")
+    );
+    assert_eq!(
+        fs::read(dir.path().join("hi.txt")).expect("stored"),
+        b"hello\n"
+    );
+}
