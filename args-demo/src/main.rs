@@ -1,0 +1,9 @@
+//! `cargo run -p args-demo -- --help` lists the three parts; the lesson is in `lib.rs`.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    common::report(args_demo::run(args_demo::Config::parse()))
+}
