@@ -144,7 +144,7 @@ pub fn run(config: &Config, input: Box<dyn BufRead + Send>, output: &mut impl Wr
     }
     // 4. Close: dropping the socket sends nothing; the server never knew we were "connected".
     if failed > 0 {
-        bail!("{failed} of {total} messages got no reply");
+        bail!("{failed} of {total} messages failed (see above)");
     }
     Ok(())
 }
@@ -264,9 +264,10 @@ fn explain(error: io::Error, server: SocketAddr) -> anyhow::Error {
     };
     let message = match error.kind() {
         ErrorKind::ConnectionRefused => format!(
-            "nothing is listening on {server}: its OS answered our datagram with an ICMP \
-             \"port unreachable\", which arrives as \"connection refused\" on a later send or \
-             receive of a connected socket. Is udp-server running? Start it with `{start_hint}`"
+            "nothing is listening on {server}: the OS there answered our datagram with an ICMP \
+             \"port unreachable\", which a connected UDP socket reports as \"connection \
+             refused\" on its next send or receive. Is udp-server running? Start it with \
+             `{start_hint}`"
         ),
         _ => format!("could not exchange datagrams with {server}"),
     };
@@ -280,13 +281,11 @@ fn is_refused(error: &anyhow::Error) -> bool {
         .is_some_and(|e| e.kind() == ErrorKind::ConnectionRefused)
 }
 
-/// A typed line without its `\n` or `\r\n`: the datagram itself marks where a message ends.
+/// A typed line (already split at `\n`) without the `\r` of a Windows line ending: the
+/// datagram itself marks where a message ends.
 fn strip_line_ending(mut line: Vec<u8>) -> Vec<u8> {
-    if line.ends_with(b"\n") {
+    if line.ends_with(b"\r") {
         line.pop();
-        if line.ends_with(b"\r") {
-            line.pop();
-        }
     }
     line
 }
@@ -305,10 +304,12 @@ mod tests {
 
     #[test]
     fn line_endings_are_not_part_of_the_message() {
-        assert_eq!(strip_line_ending(b"hi\r\n".to_vec()), b"hi");
-        assert_eq!(strip_line_ending(b"hi\n".to_vec()), b"hi");
-        assert_eq!(strip_line_ending(b"\n".to_vec()), b"");
-        assert_eq!(strip_line_ending(b"last".to_vec()), b"last");
+        let typed = io::Cursor::new(b"hi\r\n\nlast".to_vec());
+        let lines: Vec<Vec<u8>> = typed
+            .split(b'\n')
+            .map(|line| strip_line_ending(line.expect("a slice reads")))
+            .collect();
+        assert_eq!(lines, [&b"hi"[..], b"", b"last"]);
     }
 
     #[test]

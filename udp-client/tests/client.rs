@@ -1,0 +1,323 @@
+//! The real `udp-client` binary, against a socket owned by the test (which plays the server
+//! and sees exactly what the client sends), and against the real `udp-server`.
+
+use std::io::{ErrorKind, Write};
+use std::net::{SocketAddr, UdpSocket};
+use std::process::{Command, Output, Stdio};
+
+use common::testing::{Running, STEP_TIMEOUT, Server, binary, ipv6_available};
+
+fn udp_client(addr: impl ToString, extra: &[&str]) -> Command {
+    let mut command = Command::new(binary("udp-client"));
+    command.args(["--connect", &addr.to_string()]).args(extra);
+    command.stdin(Stdio::null());
+    command
+}
+
+/// Runs the client to the end with `input` typed on its keyboard.
+fn run_typing(mut command: Command, input: &[u8]) -> Output {
+    command.stdin(Stdio::piped());
+    let mut client = Running::spawn(&mut command);
+    let mut keyboard = client.stdin().expect("stdin is piped");
+    keyboard.write_all(input).expect("type the input");
+    drop(keyboard); // Ctrl-D
+    client.finish()
+}
+
+/// A socket that plays the server, on a free loopback port.
+fn test_server() -> (UdpSocket, SocketAddr) {
+    let socket = UdpSocket::bind("127.0.0.1:0").expect("a free loopback port");
+    socket
+        .set_read_timeout(Some(STEP_TIMEOUT))
+        .expect("can set a read timeout");
+    let addr = socket.local_addr().expect("its address");
+    (socket, addr)
+}
+
+fn receive(socket: &UdpSocket) -> (Vec<u8>, SocketAddr) {
+    let mut buffer = vec![0; 65_536];
+    let (len, from) = socket.recv_from(&mut buffer).expect("a datagram in time");
+    buffer.truncate(len);
+    (buffer, from)
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn udp_server(extra: &[&str]) -> Server {
+    let mut args = vec!["--listen", "127.0.0.1:0"];
+    args.extend_from_slice(extra);
+    Server::start("udp-server", &args)
+}
+
+#[test]
+fn client_sends_each_message_as_one_datagram_and_prints_each_reply() {
+    let (socket, addr) = test_server();
+    let client = Running::spawn(&mut udp_client(
+        addr,
+        &["--message", "hello", "--message", "two words"],
+    ));
+    // One message, one datagram, no newline: the datagram itself is the message's boundary.
+    let (first, client_addr) = receive(&socket);
+    assert_eq!(first, b"hello");
+    socket.send_to(b"REPLY ONE", client_addr).expect("answer");
+    let (second, _) = receive(&socket);
+    assert_eq!(second, b"two words");
+    socket.send_to(b"REPLY TWO", client_addr).expect("answer");
+
+    let output = client.finish();
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(output.stdout, b"REPLY ONE\nREPLY TWO\n");
+}
+
+#[test]
+fn a_connected_client_ignores_datagrams_from_anyone_but_its_server() {
+    let (socket, addr) = test_server();
+    let client = Running::spawn(&mut udp_client(addr, &["--message", "hello"]));
+    let (_, client_addr) = receive(&socket);
+    // A stranger reaches the client's port first; `connect` made the OS drop its datagram.
+    let stranger = UdpSocket::bind("127.0.0.1:0").expect("a free loopback port");
+    stranger.send_to(b"FORGED", client_addr).expect("send");
+    socket.send_to(b"REAL", client_addr).expect("answer");
+
+    let output = client.finish();
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(output.stdout, b"REAL\n");
+}
+
+#[test]
+fn client_times_out_and_retries_when_nobody_answers() {
+    let (socket, addr) = test_server();
+    let client = Running::spawn(&mut udp_client(
+        addr,
+        &["--message", "anyone?", "--timeout", "0.2", "--retries", "2"],
+    ));
+    // The test receives but never answers: the client sends the message 1 + 2 times.
+    for _ in 0..3 {
+        assert_eq!(receive(&socket).0, b"anyone?");
+    }
+    let output = client.finish();
+    assert!(!output.status.success());
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains(&format!("no reply from {addr} within 0.2 s (3 tries)")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("UDP does not retransmit; is udp-server running?"),
+        "{stderr}"
+    );
+    // No fourth copy: the client gave up after its retries.
+    socket.set_nonblocking(true).expect("non-blocking");
+    let mut buffer = [0; 16];
+    let fourth = socket.recv_from(&mut buffer).map(|(len, _)| len);
+    assert_eq!(fourth.map_err(|e| e.kind()), Err(ErrorKind::WouldBlock));
+}
+
+#[test]
+fn client_explains_when_nothing_is_listening() {
+    // Bind a port, then free it: now nothing listens there.
+    let addr = {
+        let (socket, addr) = test_server();
+        drop(socket);
+        addr
+    };
+    let output = Running::spawn(&mut udp_client(
+        addr,
+        &[
+            "--message",
+            "hello",
+            "--message",
+            "again",
+            "--timeout",
+            "0.5",
+        ],
+    ))
+    .finish();
+    assert!(!output.status.success());
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("udp-server running?"), "{stderr}");
+    if cfg!(target_os = "linux") {
+        // Linux turns the ICMP "port unreachable" into ECONNREFUSED on the connected socket.
+        assert!(
+            stderr.contains(&format!("nothing is listening on {addr}")),
+            "{stderr}"
+        );
+        assert!(stderr.contains("port unreachable"), "{stderr}");
+    }
+    assert!(output.stdout.is_empty());
+}
+
+#[test]
+fn real_client_and_real_server_exchange_typed_lines() {
+    let server = udp_server(&[]);
+    // An empty line is an empty datagram, and non-UTF-8 bytes pass through.
+    let output = run_typing(
+        udp_client(server.addr(), &[]),
+        b"hello\n\nstra\xc3\x9fe\r\nab\xffcd\n",
+    );
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(output.stdout, b"HELLO\n\nSTRASSE\nAB\xffCD\n");
+}
+
+#[test]
+fn real_client_and_real_server_over_ipv6() {
+    if !ipv6_available() {
+        eprintln!("skipping: no IPv6 loopback here");
+        return;
+    }
+    let server = Server::start("udp-server", &["--listen", "[::1]:0"]);
+    let output = Running::spawn(&mut udp_client(server.addr(), &["--message", "six"])).finish();
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(output.stdout, b"SIX\n");
+}
+
+#[test]
+fn two_real_clients_at_once_each_get_only_their_own_replies() {
+    let server = udp_server(&[]);
+    let messages = |name: &str| -> Vec<String> { (0..40).map(|i| format!("{name} {i}")).collect() };
+    let spawn = |name: &str| {
+        let mut command = udp_client(server.addr(), &[]);
+        for message in messages(name) {
+            command.args(["--message", &message]);
+        }
+        Running::spawn(&mut command)
+    };
+    // Both run at the same time against the one single-threaded server.
+    let (alice, bob) = (spawn("alice"), spawn("bob"));
+    for (name, client) in [("alice", alice), ("bob", bob)] {
+        let output = client.finish();
+        assert!(output.status.success(), "{}", text(&output.stderr));
+        let expected: String = messages(name)
+            .iter()
+            .map(|m| m.to_uppercase() + "\n")
+            .collect();
+        assert_eq!(text(&output.stdout), expected);
+    }
+}
+
+#[test]
+fn a_maximum_size_message_goes_there_and_back_whole() {
+    let server = udp_server(&[]);
+    let mut line = vec![b'a'; 65_507];
+    line.push(b'\n');
+    let output = run_typing(udp_client(server.addr(), &[]), &line);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let mut expected = vec![b'A'; 65_507];
+    expected.push(b'\n');
+    assert!(
+        output.stdout == expected,
+        "{} bytes back",
+        output.stdout.len()
+    );
+}
+
+#[test]
+fn a_message_too_big_for_one_datagram_is_refused_and_nothing_is_sent() {
+    let (socket, addr) = test_server();
+    let too_big = "x".repeat(65_508);
+    let output = Running::spawn(&mut udp_client(
+        addr,
+        &["--message", "fine", "--message", &too_big],
+    ))
+    .finish();
+    assert!(!output.status.success());
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("the message is 65508 bytes, but one UDP datagram carries at most 65507"),
+        "{stderr}"
+    );
+    // Every --message is checked before the first is sent: not even "fine" went out.
+    // (A datagram sent on loopback is in our queue before `send` returns.)
+    socket.set_nonblocking(true).expect("non-blocking");
+    let mut buffer = [0; 16];
+    let sent = socket.recv_from(&mut buffer).map(|(len, _)| len);
+    assert_eq!(sent.map_err(|e| e.kind()), Err(ErrorKind::WouldBlock));
+}
+
+#[test]
+fn a_typed_line_too_big_for_a_datagram_is_reported_and_the_next_lines_still_go() {
+    let server = udp_server(&[]);
+    let mut input = b"before\n".to_vec();
+    input.extend(vec![b'x'; 65_508]);
+    input.extend_from_slice(b"\nafter\n");
+    let output = run_typing(udp_client(server.addr(), &[]), &input);
+    assert!(!output.status.success());
+    assert_eq!(output.stdout, b"BEFORE\nAFTER\n");
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("nothing was sent; split it"), "{stderr}");
+    assert!(stderr.contains("1 of 3 messages failed"), "{stderr}");
+}
+
+/// The number after `label` in `text`, e.g. `number(text, "lost ")`.
+fn number(text: &str, label: &str) -> u64 {
+    let start = text
+        .find(label)
+        .unwrap_or_else(|| panic!("no {label:?} in {text}"))
+        + label.len();
+    text[start..]
+        .split(|c: char| !c.is_ascii_digit())
+        .next()
+        .and_then(|digits| digits.parse().ok())
+        .unwrap_or_else(|| panic!("no number after {label:?} in {text}"))
+}
+
+#[test]
+fn the_flood_counts_add_up_over_udp() {
+    // A slow receiver, so that some loss is likely; the test does not depend on it.
+    let server = udp_server(&["--count", "--delay-us", "20"]);
+    let output = Running::spawn(&mut udp_client(server.addr(), &["--flood", "5000"])).finish();
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let report = text(&output.stdout);
+    let sent = number(&report, "\nsent ");
+    let received = number(&report, "received ");
+    let lost = number(&report, "lost ");
+    assert_eq!(sent, 5000, "{report}");
+    assert_eq!(received + lost, sent, "{report}");
+    // The server printed the same count.
+    let logged = server.stdout.wait_for("done in", STEP_TIMEOUT);
+    assert_eq!(number(&logged, "received "), received, "{logged}");
+    assert_eq!(number(&logged, "lost "), lost, "{logged}");
+}
+
+#[test]
+fn the_same_flood_over_tcp_loses_nothing() {
+    let server = udp_server(&["--count", "--tcp", "--delay-us", "20"]);
+    let output = Running::spawn(&mut udp_client(
+        server.addr(),
+        &["--flood", "3000", "--tcp"],
+    ))
+    .finish();
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let report = text(&output.stdout);
+    assert!(
+        report.contains("received 3000, lost 0 (0.0 %), duplicated 0, out of order 0"),
+        "{report}"
+    );
+}
+
+#[test]
+fn the_flood_refuses_an_address_off_this_machine() {
+    // 192.0.2.1 is reserved for documentation: the check must refuse it before sending.
+    let output = Running::spawn(&mut udp_client("192.0.2.1:8001", &["--flood", "10"])).finish();
+    assert!(!output.status.success());
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("the flood only runs on loopback"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn the_flood_explains_when_no_counter_is_listening() {
+    let addr = {
+        let (socket, addr) = test_server();
+        drop(socket);
+        addr
+    };
+    let output = Running::spawn(&mut udp_client(addr, &["--flood", "100"])).finish();
+    assert!(!output.status.success());
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("--count"), "{stderr}");
+}

@@ -1,0 +1,260 @@
+//! The real `udp-server` binary, talked to by sockets the test owns: the datagrams and the
+//! replies are exactly what the test sees on the wire.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
+use std::process::{Command, Stdio};
+
+use common::testing::{Running, STEP_TIMEOUT, Server, binary, connect, ipv6_available};
+
+/// A socket of the test's own, on the same loopback as `server`, with bounded waits.
+fn test_socket(server: SocketAddr) -> UdpSocket {
+    let local = match server {
+        SocketAddr::V4(_) => SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+        SocketAddr::V6(_) => SocketAddr::from((Ipv6Addr::LOCALHOST, 0)),
+    };
+    let socket = UdpSocket::bind(local).expect("a free loopback port");
+    socket
+        .set_read_timeout(Some(STEP_TIMEOUT))
+        .expect("can set a read timeout");
+    socket
+}
+
+/// Sends `datagram` to `server` and returns the reply, checking that the server sent it.
+fn round_trip(socket: &UdpSocket, server: SocketAddr, datagram: &[u8]) -> Vec<u8> {
+    socket.send_to(datagram, server).expect("send a datagram");
+    receive_from(socket, server)
+}
+
+fn receive_from(socket: &UdpSocket, server: SocketAddr) -> Vec<u8> {
+    let mut buffer = vec![0; 65_536];
+    let (len, from) = socket.recv_from(&mut buffer).expect("a reply in time");
+    assert_eq!(from, server, "the reply comes from the server's address");
+    buffer.truncate(len);
+    buffer
+}
+
+fn udp_server(extra: &[&str]) -> Server {
+    let mut args = vec!["--listen", "127.0.0.1:0"];
+    args.extend_from_slice(extra);
+    Server::start("udp-server", &args)
+}
+
+#[test]
+fn server_replies_upper_case_to_whoever_sent_the_datagram() {
+    let server = udp_server(&[]);
+    let socket = test_socket(server.addr());
+    assert_eq!(
+        round_trip(&socket, server.addr(), "hello, straße".as_bytes()),
+        "HELLO, STRASSE".as_bytes()
+    );
+    let me = socket.local_addr().expect("our address");
+    server.stdout.wait_for(
+        &format!("{me}: received 14 bytes, replied 14 bytes"),
+        STEP_TIMEOUT,
+    );
+}
+
+#[test]
+fn udp_server_serves_many_clients_at_once_from_one_thread() {
+    let server = udp_server(&[]);
+    let clients: Vec<UdpSocket> = (0..3).map(|_| test_socket(server.addr())).collect();
+    // Every client sends all its messages before anyone reads a reply, so the datagrams of
+    // the three clients wait interleaved in the server's one receive queue.
+    for round in 0..5 {
+        for (id, client) in clients.iter().enumerate() {
+            let message = format!("client {id} message {round}");
+            client
+                .send_to(message.as_bytes(), server.addr())
+                .expect("send");
+        }
+    }
+    for (id, client) in clients.iter().enumerate() {
+        for round in 0..5 {
+            let reply = receive_from(client, server.addr());
+            assert_eq!(reply, format!("CLIENT {id} MESSAGE {round}").as_bytes());
+        }
+    }
+    for client in &clients {
+        let me = client.local_addr().expect("our address");
+        server
+            .stdout
+            .wait_for(&format!("{me}: received"), STEP_TIMEOUT);
+    }
+}
+
+#[test]
+fn an_empty_datagram_is_a_message_and_gets_an_empty_reply() {
+    // Over TCP, reading 0 bytes means "the peer closed". Over UDP it is a datagram like any
+    // other, and the server goes on serving.
+    let server = udp_server(&[]);
+    let socket = test_socket(server.addr());
+    assert_eq!(round_trip(&socket, server.addr(), b""), b"");
+    assert_eq!(
+        round_trip(&socket, server.addr(), b"still here"),
+        b"STILL HERE"
+    );
+}
+
+#[test]
+fn a_non_utf8_datagram_gets_only_its_ascii_letters_upper_cased() {
+    let server = udp_server(&[]);
+    let socket = test_socket(server.addr());
+    assert_eq!(
+        round_trip(&socket, server.addr(), b"ab\xff\xfecd\x00"),
+        b"AB\xff\xfeCD\x00"
+    );
+}
+
+#[test]
+fn a_maximum_size_datagram_comes_back_whole() {
+    let server = udp_server(&[]);
+    let socket = test_socket(server.addr());
+    let largest = vec![b'a'; 65_507]; // 65,535 - 20 (IPv4 header) - 8 (UDP header)
+    let reply = round_trip(&socket, server.addr(), &largest);
+    assert_eq!(reply.len(), 65_507);
+    assert!(reply.iter().all(|&b| b == b'A'));
+}
+
+#[test]
+fn a_datagram_longer_than_the_buffer_is_cut_off_and_the_log_says_so() {
+    let server = udp_server(&["--buffer", "8"]);
+    let socket = test_socket(server.addr());
+    // The OS delivers the first 8 bytes and throws the rest of the datagram away: the next
+    // receive starts with the next datagram, not with ", world".
+    assert_eq!(
+        round_trip(&socket, server.addr(), b"hello, world"),
+        b"HELLO, W"
+    );
+    assert_eq!(round_trip(&socket, server.addr(), b"next"), b"NEXT");
+    let line = server.stdout.wait_for("truncated", STEP_TIMEOUT);
+    assert!(line.contains("more than 8 bytes"), "{line}");
+}
+
+#[test]
+fn server_serves_ipv6_loopback() {
+    if !ipv6_available() {
+        eprintln!("skipping: no IPv6 loopback here");
+        return;
+    }
+    let server = Server::start("udp-server", &["--listen", "[::1]:0"]);
+    assert!(server.addr().is_ipv6());
+    let socket = test_socket(server.addr());
+    assert_eq!(round_trip(&socket, server.addr(), b"six"), b"SIX");
+    // Over IPv6 one datagram carries 20 bytes more than over IPv4: 65,535 - 8.
+    let largest = vec![b'z'; 65_527];
+    assert_eq!(round_trip(&socket, server.addr(), &largest).len(), 65_527);
+}
+
+#[test]
+fn a_port_in_use_gets_advice_and_a_failure_exit() {
+    let taken = UdpSocket::bind("127.0.0.1:0").expect("a free loopback port");
+    let addr = taken.local_addr().expect("its address").to_string();
+    let output = Running::spawn(
+        Command::new(binary("udp-server"))
+            .args(["--listen", &addr])
+            .stdin(Stdio::null()),
+    )
+    .finish();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains(&format!("cannot bind {addr}")), "{stderr}");
+    assert!(stderr.contains("--listen 127.0.0.1:0"), "{stderr}");
+}
+
+#[test]
+fn a_malformed_address_gets_a_clear_error() {
+    let output = Running::spawn(
+        Command::new(binary("udp-server"))
+            .args(["--listen", "not-an-address"])
+            .stdin(Stdio::null()),
+    )
+    .finish();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("give IP:PORT"), "{stderr}");
+}
+
+/// Sends one experiment message, padded like `udp-client --flood` pads them.
+fn send_message(socket: &UdpSocket, server: SocketAddr, text: &str) {
+    let mut datagram = text.as_bytes().to_vec();
+    datagram.resize(64 - 1, b'.');
+    datagram.push(b'\n');
+    socket.send_to(&datagram, server).expect("send");
+}
+
+#[test]
+fn the_counter_counts_received_lost_duplicated_and_out_of_order() {
+    let server = udp_server(&["--count"]);
+    let socket = test_socket(server.addr());
+    // Numbers 0..10 announced; 6, 7 and 8 never sent; 2 twice; 2 after 3 and 4 after 5.
+    for seq in [0, 1, 3, 2, 2, 5, 4, 9] {
+        send_message(&socket, server.addr(), &format!("FLOOD 77 {seq} 10"));
+    }
+    // Not part of any flood: ignored, and it changes no count.
+    socket.send_to(b"hello", server.addr()).expect("send");
+    socket.send_to(b"END 77 10\n", server.addr()).expect("send");
+    let expected = "SUMMARY 77 sent=10 received=7 lost=3 duplicated=1 out_of_order=2\n";
+    assert_eq!(
+        String::from_utf8_lossy(&receive_from(&socket, server.addr())),
+        expected
+    );
+    // END is a datagram too, and may be lost: asking again gets the same answer.
+    socket.send_to(b"END 77 10\n", server.addr()).expect("send");
+    assert_eq!(
+        String::from_utf8_lossy(&receive_from(&socket, server.addr())),
+        expected
+    );
+    server
+        .stdout
+        .wait_for("not part of a flood; ignored", STEP_TIMEOUT);
+    server
+        .stdout
+        .wait_for("sent 10, received 7, lost 3 (30.0 %)", STEP_TIMEOUT);
+}
+
+#[test]
+fn the_counter_reports_a_run_it_never_saw_as_all_lost() {
+    let server = udp_server(&["--count"]);
+    let socket = test_socket(server.addr());
+    socket.send_to(b"END 5 40\n", server.addr()).expect("send");
+    assert_eq!(
+        receive_from(&socket, server.addr()),
+        b"SUMMARY 5 sent=40 received=0 lost=40 duplicated=0 out_of_order=0\n"
+    );
+}
+
+#[test]
+fn the_tcp_counter_counts_numbered_lines_on_one_connection() {
+    let server = udp_server(&["--count", "--tcp"]);
+    let mut stream = connect(server.addr());
+    let mut lines = Vec::new();
+    for seq in 0..1000 {
+        writeln!(lines, "FLOOD 9 {seq} 1000 ....").expect("write to a Vec");
+    }
+    writeln!(lines, "END 9 1000").expect("write to a Vec");
+    stream.write_all(&lines).expect("send the lines");
+    let mut summary = String::new();
+    BufReader::new(&stream)
+        .read_line(&mut summary)
+        .expect("the summary");
+    assert_eq!(
+        summary,
+        "SUMMARY 9 sent=1000 received=1000 lost=0 duplicated=0 out_of_order=0\n"
+    );
+}
+
+#[test]
+fn the_counter_refuses_delay_without_count() {
+    let output = Running::spawn(
+        Command::new(binary("udp-server"))
+            .args(["--delay-us", "10"])
+            .stdin(Stdio::null()),
+    )
+    .finish();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--count"), "{stderr}");
+    // Nothing was bound: clap refused before the lesson started.
+    assert!(output.stdout.is_empty());
+}
