@@ -413,6 +413,10 @@ fn socks5(mut handshake: Handshake<'_>, config: &Config) -> Result<String> {
             let bound = target.local_addr().unwrap_or(UNSPECIFIED);
             handshake.send(&wire::encode_reply(ReplyCode::Succeeded, bound))?;
             // 8. Relay, starting with any bytes the client sent before our reply.
+            log(format_args!(
+                "{} SOCKS5 CONNECT {} via {bound}: relaying",
+                handshake.peer, request.target
+            ));
             let early = handshake.into_leftover();
             let summary = relay(client, &target, &early, config.idle_timeout())?;
             Ok(format!("SOCKS5 CONNECT {}: {summary}", request.target))
@@ -473,13 +477,17 @@ fn socks4(mut handshake: Handshake<'_>, config: &Config) -> Result<String> {
     };
     handshake.send(&wire::encode_socks4_reply(Socks4Status::Granted, bound))?;
     // 8. Relay.
-    let early = handshake.into_leftover();
-    let summary = relay(client, &target, &early, config.idle_timeout())?;
     let version = if matches!(request.target, Target::Name(..)) {
         "SOCKS4a"
     } else {
         "SOCKS4"
     };
+    log(format_args!(
+        "{} {version} CONNECT {} via {bound}: relaying",
+        handshake.peer, request.target
+    ));
+    let early = handshake.into_leftover();
+    let summary = relay(client, &target, &early, config.idle_timeout())?;
     Ok(format!("{version} CONNECT {}: {summary}", request.target))
 }
 // ANCHOR_END: socks4
@@ -521,6 +529,7 @@ impl std::error::Error for HandshakeError {}
 /// the whole handshake (not per read: a client trickling one byte a second must not last).
 struct Handshake<'a> {
     client: &'a TcpStream,
+    peer: SocketAddr,
     received: Vec<u8>,
     started: Instant,
     limit: Duration,
@@ -531,6 +540,7 @@ impl<'a> Handshake<'a> {
         client.set_write_timeout(Some(limit))?;
         Ok(Handshake {
             client,
+            peer: client.peer_addr()?,
             received: Vec::new(),
             started: Instant::now(),
             limit,
@@ -849,7 +859,7 @@ fn why_relay_ended(error: &io::Error, idle: Duration) -> String {
 /// that is why it carries TCP only.
 fn udp_associate(handshake: Handshake<'_>, announced: &Target, config: &Config) -> Result<String> {
     let control = handshake.client;
-    let client_addr = control.peer_addr()?;
+    let client_addr = handshake.peer;
     // 6. Open the relay socket on the address the client reached us on: the one address
     //    we know it can reach. Never 0.0.0.0, which would listen on every network.
     let local_ip = control.local_addr()?.ip();
