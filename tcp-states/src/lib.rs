@@ -634,10 +634,19 @@ fn print_step(out: &mut dyn Write, observation: &Observation, ends: &Ends, close
         for end in [End::Listener, End::Client, End::Server] {
             let label = format!("{end}:");
             match seen.entry(end) {
-                Some(entry) => say(
-                    out,
-                    format_args!("   {label:<10}{:<38}{}", entry.route(), entry.state),
-                ),
+                Some(entry) => {
+                    // A listener's Recv-Q is its accept queue: handshakes done, not yet accepted.
+                    let queued = match (end, entry.queues) {
+                        (End::Listener, Some(queues)) if queues.recv > 0 => {
+                            format!(" ({} connection waiting for accept)", queues.recv)
+                        }
+                        _ => String::new(),
+                    };
+                    say(
+                        out,
+                        format_args!("   {label:<10}{:<38}{}{queued}", entry.route(), entry.state),
+                    );
+                }
                 None if end != End::Listener && ends.client.is_none() => {
                     field(out, &label, "no socket yet (CLOSED)");
                 }

@@ -97,6 +97,19 @@ mod states {
     }
 
     #[test]
+    fn the_handshake_is_done_before_accept_is_called() {
+        let lab = run_lab(Side::Client);
+        let accept_queue = |step| {
+            let seen = lab.after(step).and_then(|o| o.seen).expect("observed");
+            let listener = seen.listener.expect("the listener is in the table");
+            listener.queues.expect("Linux reports queues").recv
+        };
+        // A listener's Recv-Q counts connections whose handshake is done, not yet accepted.
+        assert_eq!(accept_queue(Step::Connect), 1);
+        assert_eq!(accept_queue(Step::Accept), 0);
+    }
+
+    #[test]
     fn a_server_that_closed_first_cannot_rebind_its_port_without_so_reuseaddr() {
         let restart = run_lab(Side::Server).restart;
         assert_eq!(restart.without_reuseaddr, Err(io::ErrorKind::AddrInUse));
