@@ -6,10 +6,18 @@
 //! In a case, `[..]` stands for the part of a line that differs between machines, and
 //! `? 2` for the expected exit code (none means 0). stdout and stderr are shown merged,
 //! as a terminal shows them.
+//!
+//! trycmd splits a command into arguments itself, like a shell would, but it does not
+//! expand `*.txt` or `$name` and cannot pass an argument that is not UTF-8. The chapter's
+//! transcripts that are about exactly those things live in `tests/sh/shell.md`, and
+//! [`the_books_shell_transcripts_hold_in_a_real_shell`] runs them with `sh -c`.
 
 use std::fs::{self, File};
 use std::path::Path;
 use std::time::{Duration, UNIX_EPOCH};
+
+use assert_cmd::cargo::cargo_bin;
+use common::testing::STEP_TIMEOUT;
 
 /// The modification time the stat fixtures are given, 2025-09-01T08:00:00Z, so that the
 /// book can show real times that stay the same on every checkout.
@@ -19,11 +27,8 @@ const FIXTURE_TIME: u64 = 1_756_713_600;
 fn the_book_shows_what_the_program_really_prints() {
     let cases = trycmd::TestCases::new();
     cases
-        .register_bin(
-            "args-demo",
-            Path::new(env!("CARGO_BIN_EXE_args-demo")).to_path_buf(),
-        )
-        .timeout(common::testing::STEP_TIMEOUT)
+        .register_bin("args-demo", cargo_bin!("args-demo").to_path_buf())
+        .timeout(STEP_TIMEOUT)
         .case("tests/cmd/raw.md")
         .case("tests/cmd/parsed.md");
     // Permission strings, `Not a directory` and symbolic links as Linux shows them.
@@ -63,3 +68,138 @@ fn pin_stat_fixtures() {
 
 #[cfg(not(unix))]
 fn pin_stat_fixtures() {}
+
+/// One command of a transcript: what is typed, the exit code, and what is printed.
+#[derive(Debug)]
+struct Transcript {
+    command: String,
+    code: i32,
+    output: Vec<String>,
+}
+
+/// The commands in the ```` ```console ```` blocks of a transcript file, in trycmd's syntax.
+fn transcripts(markdown: &str) -> Vec<Transcript> {
+    let mut found: Vec<Transcript> = Vec::new();
+    let mut in_console = false;
+    for line in markdown.lines() {
+        if let Some(info) = line.strip_prefix("```") {
+            in_console = !in_console && info == "console";
+            continue;
+        }
+        if !in_console {
+            continue;
+        }
+        if let Some(command) = line.strip_prefix("$ ") {
+            found.push(Transcript {
+                command: command.to_owned(),
+                code: 0,
+                output: Vec::new(),
+            });
+        } else if let Some(last) = found.last_mut() {
+            match line.strip_prefix("? ") {
+                Some(code) if last.output.is_empty() => {
+                    last.code = code.parse().expect("`? ` is followed by an exit code");
+                }
+                _ => last.output.push(line.to_owned()),
+            }
+        }
+    }
+    found
+}
+
+/// Whether `actual` is `expected`, where each `[..]` in `expected` stands for any text.
+fn line_matches(expected: &str, actual: &str) -> bool {
+    let mut pieces = expected.split("[..]");
+    let first = pieces.next().unwrap_or_default();
+    let Some(mut rest) = actual.strip_prefix(first) else {
+        return false;
+    };
+    let pieces: Vec<&str> = pieces.collect();
+    let Some((last, middle)) = pieces.split_last() else {
+        return rest.is_empty(); // no wildcard: the whole line must match
+    };
+    for piece in middle {
+        match rest.find(piece) {
+            Some(at) => rest = &rest[at + piece.len()..],
+            None => return false,
+        }
+    }
+    rest.ends_with(last)
+}
+
+/// Drops the empty lines at the end (a transcript ends with one before its closing fence).
+fn trimmed(mut lines: Vec<String>) -> Vec<String> {
+    while lines.last().is_some_and(String::is_empty) {
+        lines.pop();
+    }
+    lines
+}
+
+#[cfg(unix)]
+#[test]
+fn the_books_shell_transcripts_hold_in_a_real_shell() {
+    let markdown = fs::read_to_string("tests/sh/shell.md").expect("the transcript file exists");
+    let cases = transcripts(&markdown);
+    assert!(cases.len() >= 4, "found the transcripts: {cases:?}");
+
+    // The folder the commands run in: `*.txt` expands to these two names.
+    let folder = tempfile::tempdir().expect("a temporary folder");
+    for name in ["notes.txt", "todo.txt"] {
+        fs::write(folder.path().join(name), "").expect("can write in the temporary folder");
+    }
+    // The lesson's binaries first on PATH, so `args-demo` means the one just built.
+    let binaries = cargo_bin!("args-demo")
+        .parent()
+        .expect("binaries live in a folder");
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let path = std::env::join_paths(
+        std::iter::once(binaries.to_path_buf()).chain(std::env::split_paths(&path)),
+    )
+    .expect("PATH can be joined");
+
+    for case in cases {
+        let output = assert_cmd::Command::new("sh")
+            .arg("-c")
+            // stderr into stdout, in order, as a terminal shows them.
+            .arg(format!("exec 2>&1\n{}", case.command))
+            .current_dir(folder.path())
+            .env("PATH", &path)
+            .env("LC_ALL", "C") // the order in which `*.txt` expands
+            .env_remove("RUST_BACKTRACE") // the panic message as a student first sees it
+            .env_remove("RUST_LIB_BACKTRACE")
+            .timeout(STEP_TIMEOUT)
+            .output()
+            .expect("sh runs");
+        let printed = String::from_utf8_lossy(&output.stdout);
+        let printed = trimmed(printed.lines().map(str::to_owned).collect());
+        let expected = trimmed(case.output);
+        let matches = printed.len() == expected.len()
+            && expected
+                .iter()
+                .zip(&printed)
+                .all(|(e, p)| line_matches(e, p));
+        assert!(
+            matches && output.status.code() == Some(case.code),
+            "$ {}\nexpected (exit code {}):\n{}\n\nprinted ({}):\n{}",
+            case.command,
+            case.code,
+            expected.join("\n"),
+            output.status,
+            printed.join("\n")
+        );
+    }
+}
+
+#[test]
+fn wildcards_match_any_text_within_one_line_only_where_they_stand() {
+    assert!(line_matches("abc", "abc"));
+    assert!(!line_matches("abc", "abcd"));
+    assert!(line_matches("a[..]d", "abcd"));
+    assert!(line_matches("a[..]d", "ad"));
+    assert!(!line_matches("a[..]d", "abce"));
+    assert!(line_matches("t ([..]) p at [..]:", "t (42) p at x.rs:1:2:"));
+    assert!(!line_matches(
+        "t ([..]) p at [..]:",
+        "t (42) q at x.rs:1:2:"
+    ));
+}
