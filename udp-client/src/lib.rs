@@ -121,6 +121,8 @@ pub fn run(config: &Config, input: Box<dyn BufRead + Send>, output: &mut impl Wr
 
     let mut reply = vec![0; RECEIVE_BUFFER];
     let (mut total, mut failed) = (0, 0);
+    // The latest failure, printed once we know whether it is the only message.
+    let mut unreported: Option<anyhow::Error> = None;
     for message in messages {
         let message = message.context("could not read the input")?;
         total += 1;
@@ -138,15 +140,31 @@ pub fn run(config: &Config, input: Box<dyn BufRead + Send>, output: &mut impl Wr
             Err(error) => {
                 // A lost reply or an oversized line: say so, and go on with the next one.
                 failed += 1;
-                let _ = writeln!(io::stderr(), "error: {error:#}");
+                report_later(&mut unreported, error);
             }
         }
     }
     // 4. Close: dropping the socket sends nothing; the server never knew we were "connected".
-    if failed > 0 {
-        bail!("{failed} of {total} messages failed (see above)");
+    match unreported {
+        Some(error) if total == 1 => Err(error),
+        Some(error) => {
+            print_error(&error);
+            bail!("{failed} of {total} messages failed")
+        }
+        None => Ok(()),
     }
-    Ok(())
+}
+
+/// Prints the failure waiting in `unreported` (if any) on stderr, and keeps `error` there.
+fn report_later(unreported: &mut Option<anyhow::Error>, error: anyhow::Error) {
+    if let Some(previous) = unreported.replace(error) {
+        print_error(&previous);
+    }
+}
+
+/// Prints a failure that does not end the client, the way `common::report` prints one that does.
+fn print_error(error: &anyhow::Error) {
+    let _ = writeln!(io::stderr(), "error: {error:#}");
 }
 
 // ANCHOR: dial_fn
@@ -203,17 +221,19 @@ pub fn exchange(
             Err(e) => return Err(explain(e, server)),
         }
     }
-    let tries = config.retries + 1;
+    let tries = match config.retries {
+        0 => String::new(),
+        retries => format!(" ({} tries)", retries + 1),
+    };
     let advice = if config.retries == 0 {
-        "; or try --retries 3"
+        " (--retries N sends a message again)"
     } else {
         ""
     };
     bail!(
-        "no reply from {server} within {} s ({tries} {}): UDP does not retransmit; \
+        "no reply from {server} within {} s{tries}: UDP does not retransmit; \
          is udp-server running?{advice}",
         config.timeout.as_secs_f64(),
-        if tries == 1 { "try" } else { "tries" },
     )
 }
 // ANCHOR_END: exchange

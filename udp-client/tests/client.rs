@@ -36,7 +36,9 @@ fn test_server() -> (UdpSocket, SocketAddr) {
 
 fn receive(socket: &UdpSocket) -> (Vec<u8>, SocketAddr) {
     let mut buffer = vec![0; 65_536];
-    let (len, from) = socket.recv_from(&mut buffer).expect("a datagram in time");
+    let (len, from) = socket
+        .recv_from(&mut buffer)
+        .unwrap_or_else(|e| panic!("no datagram within {STEP_TIMEOUT:?}: {e}"));
     buffer.truncate(len);
     (buffer, from)
 }

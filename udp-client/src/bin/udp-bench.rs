@@ -173,7 +173,9 @@ fn sweep(config: &Config) -> Result<()> {
         Some(50_000),
         Some(100_000),
         Some(200_000),
+        Some(300_000),
         Some(400_000),
+        Some(600_000),
         Some(800_000),
         None,
     ];
