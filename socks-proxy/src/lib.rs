@@ -963,7 +963,7 @@ fn relay_datagrams(
             return Ok(counts);
         }
         if activity.idle_for() >= idle {
-            counts.ended = "idle (--idle-timeout)";
+            counts.ended = "nothing relayed within --idle-timeout";
             return Ok(counts);
         }
         let (len, from) = match relay.recv_from(&mut buffer) {
