@@ -116,6 +116,7 @@ pub fn run(config: &Config) -> Result<()> {
         .shutdown(Shutdown::Write)
         .map_err(|e| lost(e, receiver, "closing our side"))?;
     // ANCHOR_END: stream
+    let streamed = started.elapsed().as_secs_f64();
 
     // ANCHOR: confirm
     // 8. Wait for the confirmation, and compare it with what we sent.
@@ -135,13 +136,18 @@ pub fn run(config: &Config) -> Result<()> {
     }
     // ANCHOR_END: confirm
 
+    // The time after our FIN is the receiver finishing: checking the end, saving the file
+    // to disk (fsync), renaming it, answering. On a big file, saving can take longer than
+    // the network did.
     let seconds = started.elapsed().as_secs_f64();
     let rate = size as f64 / seconds.max(1e-9) / 1e6;
+    let confirming = seconds - streamed;
     let mut stdout = io::stdout().lock();
     writeln!(
         stdout,
-        "sent {name:?}: {size} bytes in {seconds:.2} s ({rate:.1} MB/s); {receiver} \
-         confirmed the size and the SHA-256"
+        "sent {name:?}: {size} bytes in {seconds:.2} s ({rate:.1} MB/s; streaming \
+         {streamed:.2} s, saving and confirming {confirming:.2} s); {receiver} confirmed \
+         the size and the SHA-256"
     )?;
     // The form `sha256sum` prints, so `sha256sum PATH` here and on the receiver's side
     // must print the same digest.
