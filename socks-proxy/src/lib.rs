@@ -98,6 +98,11 @@ pub struct Config {
     #[arg(long, value_name = "SECS", default_value_t = 300,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub idle_timeout: u64,
+
+    /// Print only the listening line, not a line per client (for benchmarks: writing the
+    /// log costs more than a short connection).
+    #[arg(long)]
+    pub quiet: bool,
 }
 
 impl Config {
@@ -253,6 +258,7 @@ pub fn listen(addr: SocketAddr) -> Result<TcpListener> {
 
 /// Accepts clients for ever, each served on a thread of its own.
 pub fn serve(listener: &TcpListener, config: Arc<Config>) {
+    QUIET.store(config.quiet, Ordering::Relaxed);
     let clients = Arc::new(AtomicUsize::new(0));
     // ANCHOR: accept
     // 2. Accept. One thread per client, at most --max-clients of them.
@@ -1078,9 +1084,14 @@ impl Drop for ClientSlot {
     }
 }
 
+/// Set by `--quiet`: no log line per client.
+static QUIET: AtomicBool = AtomicBool::new(false);
+
 /// Prints one line of the proxy's log on stdout, ignoring a closed stdout.
 fn log(message: impl Display) {
-    let _ = writeln!(io::stdout().lock(), "{message}");
+    if !QUIET.load(Ordering::Relaxed) {
+        let _ = writeln!(io::stdout().lock(), "{message}");
+    }
 }
 
 #[cfg(test)]

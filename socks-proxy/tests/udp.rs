@@ -253,7 +253,8 @@ fn an_idle_association_is_closed_by_the_proxy() {
         .expect("the proxy closes the connection");
     assert!(rest.is_empty());
     assert!(start.elapsed() < Duration::from_secs(5));
-    proxy
-        .stdout
-        .wait_for("ended (nothing relayed within --idle-timeout)", STEP_TIMEOUT);
+    proxy.stdout.wait_for(
+        "ended (nothing relayed within --idle-timeout)",
+        STEP_TIMEOUT,
+    );
 }
