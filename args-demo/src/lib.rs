@@ -475,9 +475,12 @@ fn explain(path: &Path, error: io::Error) -> anyhow::Error {
     anyhow::Error::new(error).context(format!("cannot examine {}: {hint}", path.display()))
 }
 
-/// Explains why `metadata` failed on a path that `symlink_metadata` could examine: the
-/// path is a symbolic link whose target is missing or out of reach.
+/// Explains why `metadata` failed on a path that `symlink_metadata` could examine: almost
+/// always a symbolic link whose target is missing or out of reach.
 fn explain_unfollowable(path: &Path, error: io::Error) -> anyhow::Error {
+    if !fs::symlink_metadata(path).is_ok_and(|itself| itself.is_symlink()) {
+        return explain(path, error);
+    }
     let target = match fs::read_link(path) {
         Ok(target) => target.display().to_string(),
         Err(_) => "its target".to_owned(),

@@ -2,7 +2,7 @@
 //! `std::env::args()`.
 //!
 //! It works for every argument that is valid Unicode, and panics on the first one that is
-//! not. On Linux, try: `cargo run -q -p args-demo --bin naive-args -- "$(printf 'caf\xe9')"`.
+//! not. On Linux, try: `cargo run -q -p args-demo --bin naive-args -- "$(printf 'caf\351')"`.
 //! `args-demo raw` (in `lib.rs`) is the version that cannot panic.
 
 fn main() {
