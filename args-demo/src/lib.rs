@@ -333,7 +333,7 @@ fn attributes(metadata: &Metadata, link_target: Option<&Path>) -> Vec<String> {
     let size_note = if file_type.is_dir() {
         ": the folder's own list of entries, not its contents"
     } else if file_type.is_symlink() {
-        ": the length of the path it holds"
+        ": usually the length of the path it holds"
     } else {
         ""
     };
