@@ -283,3 +283,24 @@ fn clients_over_the_cap_are_closed_and_the_cap_frees_up() {
     }
     assert_still_serves(&proxy, &target);
 }
+
+#[test]
+fn listening_beyond_loopback_is_refused_without_allow_public() {
+    // The check comes before binding, so this test opens nothing beyond loopback.
+    let mut command = std::process::Command::new(common::testing::binary("socks-proxy"));
+    command
+        .args(["--listen", "0.0.0.0:0"])
+        .stdin(std::process::Stdio::null());
+    let output = common::testing::Running::spawn(&mut command).finish();
+    assert!(!output.status.success());
+    assert!(
+        output.stdout.is_empty(),
+        "nothing was bound, so no listening line"
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("refusing to listen on 0.0.0.0:0: it is not a loopback address"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--allow-public"), "{stderr}");
+}

@@ -258,3 +258,35 @@ fn an_idle_association_is_closed_by_the_proxy() {
         STEP_TIMEOUT,
     );
 }
+
+#[test]
+fn the_books_udp_client_script_gets_its_reply_through_the_relay() {
+    if !have_pysocks() {
+        return;
+    }
+    let echo = UdpEcho::start();
+    let proxy = proxy(&[]);
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/udp_via_socks5.py");
+    let mut command = Command::new("python3");
+    command
+        .arg(script)
+        .arg(proxy.addr().port().to_string())
+        .arg("localhost")
+        .arg(echo.addr.port().to_string())
+        .arg("hello over udp")
+        .stdin(Stdio::null());
+    let output = Running::spawn(&mut command).finish();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        stdout,
+        format!(
+            "reply from 127.0.0.1:{}: hello over udp\n",
+            echo.addr.port()
+        )
+    );
+}
