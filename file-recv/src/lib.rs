@@ -303,7 +303,7 @@ fn receive(stream: &TcpStream, peer: SocketAddr, settings: &Settings) -> Result<
     let announcement = Announcement::parse(&line).map_err(|e| Failure::Refused(e.to_string()))?;
     let name = check_name(&announcement.name).map_err(|why| {
         Failure::Refused(format!(
-            "name {} refused: {why}",
+            "the name {} {why}",
             transfer::escaped(&announcement.name)
         ))
     })?;
@@ -448,35 +448,35 @@ fn receive_content(
 /// write outside the directory, a control character could rewrite the terminal that shows
 /// the log. Returns why a name is refused.
 pub fn check_name(name: &[u8]) -> Result<&str, String> {
-    let name = std::str::from_utf8(name).map_err(|_| "it is not valid UTF-8".to_owned())?;
+    let name = std::str::from_utf8(name).map_err(|_| "is not valid UTF-8".to_owned())?;
     if name.is_empty() {
-        return Err("it is empty".into());
+        return Err("is empty".into());
     }
     if name.len() > MAX_NAME {
-        return Err(format!("it is longer than {MAX_NAME} bytes"));
+        return Err(format!("is longer than {MAX_NAME} bytes"));
     }
     if name == "." || name == ".." {
-        return Err("`.` and `..` name directories, not files".into());
+        return Err("names a directory (`.` or `..`), not a file".into());
     }
     if let Some(c) = name.chars().find(|c| c.is_control()) {
-        return Err(format!("it contains the control character {c:?}"));
+        return Err(format!("contains the control character {c:?}"));
     }
     if name.starts_with(['/', '\\']) {
-        return Err("it is an absolute path".into());
+        return Err("is an absolute path".into());
     }
     if name.contains(['/', '\\']) {
         // Both separators, whatever OS we run on: `..\x` is a path on Windows.
-        return Err("it contains a path separator (/ or \\): send a plain file name".into());
+        return Err("contains a path separator (/ or \\): send a plain file name".into());
     }
     if name.contains(':') {
         // `C:x` is a path relative to drive C on Windows, `x:y` an alternate data stream.
-        return Err("it contains `:` (a drive or stream separator on Windows)".into());
+        return Err("contains `:` (a drive or stream separator on Windows)".into());
     }
     // Defence in depth: the standard library must see exactly one ordinary component.
     let mut components = Path::new(name).components();
     match (components.next(), components.next()) {
         (Some(Component::Normal(only)), None) if only == name => Ok(name),
-        _ => Err("it is not a plain file name".into()),
+        _ => Err("is not a plain file name".into()),
     }
 }
 // ANCHOR_END: check_name
@@ -654,8 +654,8 @@ mod tests {
         let overlong = "n".repeat(MAX_NAME + 1);
         for (name, why) in [
             (&b""[..], "empty"),
-            (b".", "directories"),
-            (b"..", "directories"),
+            (b".", "names a directory"),
+            (b"..", "names a directory"),
             (b"../x", "separator"),
             (b"a/b", "separator"),
             (b"..\\x", "separator"),

@@ -199,8 +199,8 @@ fn receiver_refuses_names_that_would_leave_the_directory() {
         ("/etc/passwd", "absolute path"),
         ("\\\\server\\share", "absolute path"),
         ("C:autoexec.bat", "drive or stream"),
-        ("..", "name directories"),
-        (".", "name directories"),
+        ("..", "names a directory"),
+        (".", "names a directory"),
     ] {
         let message = format!("FILE 4 {name}\nevil");
         assert_refused(&server, dir.path(), message.as_bytes(), reason);
@@ -221,7 +221,7 @@ fn receiver_refuses_empty_control_overlong_and_non_utf8_names_and_logs_them_esca
     let server = receiver(dir.path(), &["--keep-serving"]);
     let overlong = format!("FILE 1 {}\nx", "n".repeat(300));
     let cases: [(&[u8], &str); 5] = [
-        (b"FILE 1 \nx", "it is empty"),
+        (b"FILE 1 \nx", "the name \"\" is empty"),
         (b"FILE 1 red\x1b[31mtext\nx", "control character"),
         (b"FILE 1 bell\x07\nx", "control character"),
         (overlong.as_bytes(), "longer than 255 bytes"),
