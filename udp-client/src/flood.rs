@@ -25,8 +25,9 @@ pub const MAX_FLOOD_TIME: Duration = Duration::from_secs(30);
 /// How long to wait for the counter's summary, each time `END` is sent.
 const SUMMARY_WAIT: Duration = Duration::from_secs(1);
 
-/// How many times `END` is sent before giving up: it is a datagram too, and may be lost.
-const SUMMARY_TRIES: u32 = 5;
+/// How many times `END` is sent before giving up: it is a datagram too, and may be lost
+/// (or wait behind a full buffer of datagrams that a slow counter still has to read).
+const SUMMARY_TRIES: u32 = 10;
 
 /// What one flood did, seen from both ends.
 #[derive(Debug, Clone, Copy)]

@@ -347,7 +347,7 @@ fn forget_oldest(runs: &mut HashMap<(SocketAddr, u64), Run>) {
 }
 
 /// The counter's log line for a finished run.
-pub fn describe_summary(peer: SocketAddr, summary: &Summary, elapsed: Duration) -> String {
+fn describe_summary(peer: SocketAddr, summary: &Summary, elapsed: Duration) -> String {
     format!(
         "{peer}: run {} done in {:.3} s: sent {}, received {}, lost {} ({:.1} %), \
          duplicated {}, out of order {}",

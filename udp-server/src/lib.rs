@@ -64,7 +64,7 @@ pub struct Config {
     /// Size of the receive buffer, in bytes (1 to 65535). A datagram longer than the
     /// buffer is cut off: the OS delivers the first BYTES and throws the rest away.
     /// Try `--buffer 8` to watch it happen.
-    #[arg(long, value_name = "BYTES", default_value_t = RECEIVE_BUFFER,
+    #[arg(long, value_name = "BYTES", default_value_t = RECEIVE_BUFFER, conflicts_with = "count",
           value_parser = clap::value_parser!(u16).range(1..).map(usize::from))]
     pub buffer: usize,
 
@@ -79,10 +79,10 @@ pub struct Config {
     #[arg(long)]
     pub count: bool,
 
-    /// With --count: pause this many microseconds after each datagram, to play a
-    /// receiver slower than its sender.
+    /// With --count: pause this many microseconds (at most 10000) after each datagram,
+    /// to play a receiver slower than its sender.
     #[arg(long, value_name = "MICROS", default_value_t = 0, requires = "count",
-          value_parser = clap::value_parser!(u64).range(0..=1_000_000))]
+          value_parser = clap::value_parser!(u64).range(0..=10_000))]
     pub delay_us: u64,
 
     /// With --count: listen on TCP instead (same port number, TCP's own port space)
@@ -216,11 +216,12 @@ pub fn shout(datagram: &[u8]) -> Vec<u8> {
 }
 // ANCHOR_END: reply
 
-/// Whether a receive error only means "an earlier datagram's peer has gone away".
+/// Whether a receive error only means "an earlier datagram's peer has gone away" (or a
+/// signal interrupted the wait): nothing that should stop the server.
 fn is_peer_gone(error: &io::Error) -> bool {
     matches!(
         error.kind(),
-        ErrorKind::ConnectionReset | ErrorKind::ConnectionRefused
+        ErrorKind::ConnectionReset | ErrorKind::ConnectionRefused | ErrorKind::Interrupted
     )
 }
 
@@ -250,7 +251,7 @@ fn describe(
 ///
 /// Unlike `println!`, it does not panic when stdout is gone (say, piped into `head`):
 /// a server must not crash because nobody reads its log.
-pub fn log(message: impl Display) {
+fn log(message: impl Display) {
     let _ = writeln!(io::stdout().lock(), "{message}");
 }
 

@@ -5,7 +5,9 @@ use std::io::{BufRead, BufReader, Write};
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
 use std::process::{Command, Stdio};
 
-use common::testing::{Running, STEP_TIMEOUT, Server, binary, connect, ipv6_available};
+use common::testing::{
+    Running, STEP_TIMEOUT, Server, binary, connect, have_program, ipv6_available,
+};
 
 /// A socket of the test's own, on the same loopback as `server`, with bounded waits.
 fn test_socket(server: SocketAddr) -> UdpSocket {
@@ -53,6 +55,29 @@ fn server_replies_upper_case_to_whoever_sent_the_datagram() {
         &format!("{me}: received 14 bytes, replied 14 bytes"),
         STEP_TIMEOUT,
     );
+}
+
+#[test]
+fn nc_as_a_client_gets_its_datagram_upper_cased_newline_and_all() {
+    if !have_program("nc", &["-h"]) {
+        return;
+    }
+    let server = udp_server(&[]);
+    let port = server.addr().port().to_string();
+    // `-w1`: nc quits one second after its input ends, once the reply had time to come.
+    let mut command = Command::new("nc");
+    command.args(["-u", "-w1", "127.0.0.1", &port]);
+    command.stdin(Stdio::piped());
+    let mut nc = Running::spawn(&mut command);
+    let mut input = nc.stdin().expect("stdin is piped");
+    input.write_all(b"hello from nc\n").expect("type a line");
+    drop(input);
+    let output = nc.finish();
+    // nc sends the newline too: it is part of the datagram, and comes back with it.
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "HELLO FROM NC\n");
+    server
+        .stdout
+        .wait_for("received 14 bytes, replied 14 bytes", STEP_TIMEOUT);
 }
 
 #[test]
