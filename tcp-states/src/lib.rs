@@ -526,6 +526,11 @@ impl<'a> Lab<'a> {
                  {port}:\n   a restarted server can bind at once, with or without \
                  SO_REUSEADDR."
             ),
+            (Side::Client, Err(ErrorKind::AddrInUse)) => format!(
+                "   the client closed first, so this run left no TIME_WAIT on {port}: an \
+                 older connection\n   on {port} must still be in TIME_WAIT (an earlier run \
+                 with --closer server?)."
+            ),
             _ => "   (this OS decides differently from Linux here: see the book's chapter on \
                   the teardown)"
                 .to_owned(),
