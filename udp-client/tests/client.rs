@@ -323,3 +323,14 @@ fn the_flood_explains_when_no_counter_is_listening() {
     let stderr = text(&output.stderr);
     assert!(stderr.contains("--count"), "{stderr}");
 }
+
+#[test]
+fn a_malformed_server_address_gets_a_clear_error() {
+    let output = Running::spawn(&mut udp_client("no-port-here", &["--message", "hi"])).finish();
+    assert!(!output.status.success());
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("cannot use \"no-port-here\" as a server address: give IP:PORT"),
+        "{stderr}"
+    );
+}
