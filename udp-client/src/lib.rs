@@ -56,7 +56,8 @@ pub struct Config {
 
     /// Loss experiment: send N numbered datagrams to `udp-server --count` and print what
     /// it counted (received, lost, duplicated, out of order). Loopback addresses only.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_FLOOD))]
+    #[arg(long, value_name = "N", conflicts_with = "messages",
+          value_parser = clap::value_parser!(u64).range(1..=MAX_FLOOD))]
     pub flood: Option<u64>,
 
     /// With --flood: datagrams per second. Without it, as fast as the sender can.

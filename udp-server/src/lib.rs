@@ -46,6 +46,9 @@ pub const MAX_PAYLOAD_V6: usize = 65_527;
 pub fn max_payload(peer: SocketAddr) -> usize {
     match peer {
         SocketAddr::V4(_) => MAX_PAYLOAD_V4,
+        // An IPv4 client of a dual-stack socket shows up as ::ffff:a.b.c.d, but its
+        // datagrams still travel in IPv4 packets.
+        SocketAddr::V6(v6) if v6.ip().to_ipv4_mapped().is_some() => MAX_PAYLOAD_V4,
         SocketAddr::V6(_) => MAX_PAYLOAD_V6,
     }
 }
@@ -155,8 +158,9 @@ pub fn serve(socket: &UdpSocket, buffer_size: usize, quiet: bool) -> Result<()> 
     // `buffer_size`, and we know the OS cut it off (std does not report MSG_TRUNC).
     let mut buffer = vec![0; buffer_size + 1];
     loop {
-        // 3. Receive one datagram and the address of whoever sent it. One call, one whole
-        //    datagram: never half of one, never two glued together (unlike TCP's stream).
+        // 3. Receive one datagram and the address of whoever sent it. One call, one
+        //    datagram: never two glued together, never the rest of an earlier one (unlike
+        //    TCP's byte stream).
         let (received, peer) = match socket.recv_from(&mut buffer) {
             Ok(datagram) => datagram,
             // Windows reports a port unreachable (ICMP) caused by an earlier reply as a
