@@ -5,7 +5,8 @@
 //! calls a connection that ends early a finished file. The book's chapter "Sending a file"
 //! runs it to show each of these failing; `file-recv` is the same steps done right.
 //!
-//! Run it in an empty scratch folder: `cargo run -p file-recv --example notes-recv`
+//! Give it an empty scratch folder to work in (it writes wherever the sender says, relative
+//! to that folder): `cargo run -p file-recv --example notes-recv -- /tmp/scratch/inbox`
 
 use std::fs::File;
 use std::io::{Read, Write};
@@ -18,6 +19,11 @@ fn main() -> std::process::ExitCode {
 }
 
 fn receive_like_the_notes() -> Result<()> {
+    // The notes' receiver creates files relative to the folder it runs in.
+    if let Some(folder) = std::env::args_os().nth(1) {
+        std::env::set_current_dir(&folder)
+            .with_context(|| format!("cannot work in {}", folder.to_string_lossy()))?;
+    }
     // 1. Listen.
     let listener = TcpListener::bind(common::FILE_ADDR)
         .with_context(|| format!("cannot listen on {}", common::FILE_ADDR))?;

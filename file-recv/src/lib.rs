@@ -429,7 +429,8 @@ fn receive_content(
         let wanted = usize::try_from(size - received).unwrap_or(usize::MAX);
         let chunk = &chunk[..chunk.len().min(wanted)];
         file.write_all(chunk).map_err(|e| {
-            let doing = format!("cannot write (after {received} of {size} bytes)");
+            let end = received + chunk.len() as u64;
+            let doing = format!("cannot write (bytes {received}..{end} of {size})");
             Failure::Failed(disk_problem(&e, &doing))
         })?;
         digest.update(chunk);

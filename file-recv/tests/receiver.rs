@@ -534,7 +534,7 @@ fn receiver_reports_a_full_disk_and_keeps_nothing() {
     let content = vec![b'z'; 1024 * 1024];
     let reply = send_file(server.addr, "big.bin", &content);
     assert!(
-        reply.starts_with("OK\nERROR cannot write (after ")
+        reply.starts_with("OK\nERROR cannot write (bytes 0..")
             && reply.contains("the file size limit of the receiver is reached"),
         "{reply:?}"
     );
