@@ -354,6 +354,7 @@ fn receiver_refuses_an_existing_file_and_leaves_it_untouched() {
         fs::read(dir.path().join("keep.txt")).expect("kept"),
         b"precious\n"
     );
+    assert_still_serves(&server, dir.path(), "after.txt");
 }
 
 #[test]
@@ -552,6 +553,7 @@ fn receiver_reports_a_full_disk_and_keeps_nothing() {
 fn receiver_exits_after_one_stored_file_by_default() {
     let dir = target_dir();
     let mut server = receiver(dir.path(), &[]);
+    let before = listing(dir.path());
     // A refused sender does not count as the one file.
     assert_refused(&server, dir.path(), b"FILE 1 ../x\nx", "path separator");
     assert_eq!(
@@ -559,6 +561,9 @@ fn receiver_exits_after_one_stored_file_by_default() {
         done_line(b"one")
     );
     assert!(server.wait_exit(STEP_TIMEOUT), "exit code 0");
+    let mut after = listing(dir.path());
+    assert!(after.remove("only.txt").is_some());
+    assert_eq!(after, before);
     server
         .stdout
         .wait_for("received one file; exiting", STEP_TIMEOUT);
@@ -574,6 +579,7 @@ fn a_file_sent_by_hand_with_printf_and_nc_arrives() {
     }
     let dir = target_dir();
     let server = receiver(dir.path(), &[]);
+    let before = listing(dir.path());
     // The command the book shows; -N sends FIN when printf is done (-w bounds the wait).
     let script = format!(
         "printf 'FILE 6 hi.txt\\nhello\\n' | nc -N -w 10 127.0.0.1 {}",
@@ -593,4 +599,7 @@ fn a_file_sent_by_hand_with_printf_and_nc_arrives() {
         fs::read(dir.path().join("hi.txt")).expect("stored"),
         b"hello\n"
     );
+    let mut after = listing(dir.path());
+    assert!(after.remove("hi.txt").is_some());
+    assert_eq!(after, before);
 }

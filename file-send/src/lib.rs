@@ -119,7 +119,10 @@ pub fn run(config: &Config) -> Result<()> {
     let streamed = started.elapsed().as_secs_f64();
 
     // ANCHOR: confirm
-    // 8. Wait for the confirmation, and compare it with what we sent.
+    // 8. Wait for the confirmation, and compare it with what we sent. The receiver saves
+    //    the file to disk before it answers, so allow a slow disk (10 MB/s) on top.
+    let saving = Duration::from_secs(size / 10_000_000);
+    stream.set_read_timeout(Some(timeout + saving))?;
     let line = read_reply(&mut reader, receiver, "the confirmation")?;
     let outcome = Outcome::parse(&line)
         .with_context(|| format!("{receiver} sent a confirmation that makes no sense"))?;

@@ -14,7 +14,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::thread;
 use std::time::{Duration, Instant, SystemTime};
 
-use common::testing::{STEP_TIMEOUT, Server, binary};
+use common::testing::{STEP_TIMEOUT, Server, binary, ipv6_available};
 use sha2::{Digest, Sha256};
 
 /// What a directory holds: each entry's name, length and modification time.
@@ -211,6 +211,27 @@ fn assert_same_content(a: &Path, b: &Path) {
         a.consume(n);
         b.consume(n);
     }
+}
+
+#[test]
+fn a_file_travels_over_ipv6_loopback() {
+    if !ipv6_available() {
+        eprintln!("skipping: no IPv6 loopback here");
+        return;
+    }
+    let source = tempfile::tempdir().expect("a source directory");
+    let path = source.path().join("v6.txt");
+    fs::write(&path, b"over ::1\n").expect("write");
+    let target = target_dir();
+    let dir = target.path().to_str().expect("UTF-8");
+    let server = Server::start("file-recv", &["--listen", "[::1]:0", "--dir", dir]);
+    assert!(server.addr().is_ipv6());
+    let output = send(&path, server.addr());
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(
+        fs::read(target.path().join("v6.txt")).expect("stored"),
+        b"over ::1\n"
+    );
 }
 
 // ---------------------------------------------------------------------------------------
