@@ -43,8 +43,8 @@ const STEP_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long the lab keeps looking while a socket is in a short-lived state.
 ///
 /// A state like FIN_WAIT_1 lasts until one packet comes back. On loopback that is well under a
-/// millisecond, unless the peer delays its ACK (Linux does, by up to 40 ms, after a FIN). One
-/// second is ample for the state to settle, and short enough not to bore anyone.
+/// millisecond, unless the peer delays its ACK (Linux may, for a few milliseconds, after a
+/// FIN). One second is ample for the state to settle, and short enough not to bore anyone.
 const SETTLE_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// The TCP states lab: watch one connection on loopback go through its states.

@@ -148,8 +148,12 @@ pub fn kernel_table() -> Result<Vec<SocketEntry>> {
     use procfs::net::TcpState as Kernel;
 
     let ipv4 = procfs::net::tcp().context("could not read /proc/net/tcp")?;
-    // No tcp6 file means IPv6 is off: no IPv6 sockets, which is not an error.
-    let ipv6 = procfs::net::tcp6().unwrap_or_default();
+    // No tcp6 file means IPv6 is off in this kernel: there are no IPv6 sockets to list.
+    let ipv6 = if std::path::Path::new("/proc/net/tcp6").exists() {
+        procfs::net::tcp6().context("could not read /proc/net/tcp6")?
+    } else {
+        Vec::new()
+    };
     let table = ipv4
         .into_iter()
         .chain(ipv6)
