@@ -473,6 +473,11 @@ pub fn check_name(name: &[u8]) -> Result<&str, String> {
         // `C:x` is a path relative to drive C on Windows, `x:y` an alternate data stream.
         return Err("contains `:` (a drive or stream separator on Windows)".into());
     }
+    if is_windows_device(name) {
+        // On Windows, `CON`, `NUL.txt` or `com1.log` open a device, not a file. Refused on
+        // every OS, so that what one receiver accepts, every receiver can store.
+        return Err("is a device name on Windows (CON, NUL, COM1, ...)".into());
+    }
     // Defence in depth: the standard library must see exactly one ordinary component.
     let mut components = Path::new(name).components();
     match (components.next(), components.next()) {
@@ -481,6 +486,19 @@ pub fn check_name(name: &[u8]) -> Result<&str, String> {
     }
 }
 // ANCHOR_END: check_name
+
+/// Whether `name`, before its first dot, is one of the device names Windows reserves.
+fn is_windows_device(name: &str) -> bool {
+    let stem = name.split('.').next().unwrap_or(name).trim_end_matches(' ');
+    let upper = stem.to_ascii_uppercase();
+    match upper.as_str() {
+        "CON" | "PRN" | "AUX" | "NUL" | "CONIN$" | "CONOUT$" => true,
+        _ => match upper.as_bytes() {
+            [b'C', b'O', b'M', digit] | [b'L', b'P', b'T', digit] => digit.is_ascii_digit(),
+            _ => false,
+        },
+    }
+}
 
 /// Refuses, before the `OK`, a target that exists (unless `--overwrite`) or is a directory.
 fn check_target(target: &Path, name: &str, overwrite: bool) -> Result<(), Failure> {
@@ -643,6 +661,10 @@ mod tests {
             "...",
             ".hidden",
             "x",
+            "console.txt",
+            "com10.txt",
+            "lpt.txt",
+            "nullable.rs",
         ] {
             assert_eq!(check_name(name.as_bytes()), Ok(name), "refused {name:?}");
         }
@@ -672,6 +694,10 @@ mod tests {
             (b"tab\there", "control"),
             (b"\xff\xfe.txt", "UTF-8"),
             (overlong.as_bytes(), "longer"),
+            (b"CON", "device"),
+            (b"nul.txt", "device"),
+            (b"Com1.log", "device"),
+            (b"lpt9", "device"),
         ] {
             let refused = check_name(name).expect_err("must be refused");
             assert!(refused.contains(why), "{name:?}: {refused}");
