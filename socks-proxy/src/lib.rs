@@ -756,13 +756,16 @@ fn relay(client: &TcpStream, target: &TcpStream, early: &[u8], idle: Duration) -
         .context("could not pass the client's first bytes on")?;
     let activity = Activity::new();
     let (up, down) = thread::scope(|scope| {
-        let download = scope.spawn(|| copy_one_way(target, client, &activity, idle));
+        let download = thread::Builder::new()
+            .name("relay: target to client".to_owned())
+            .spawn_scoped(scope, || copy_one_way(target, client, &activity, idle))?;
         let up = copy_one_way(client, target, &activity, idle);
         let down = download
             .join()
             .unwrap_or_else(|_| Err(io::Error::other("relay thread panicked")));
-        (up, down)
-    });
+        io::Result::Ok((up, down))
+    })
+    .context("could not start the relay's second thread")?;
     let up = up.map_err(|e| anyhow!("client to target: {}", why_relay_ended(&e, idle)))?
         + early.len() as u64;
     let down = down.map_err(|e| anyhow!("target to client: {}", why_relay_ended(&e, idle)))?;
@@ -889,14 +892,16 @@ fn udp_associate(handshake: Handshake<'_>, announced: &Target, config: &Config) 
     // 8. Relay datagrams on this thread; a second one watches the TCP connection.
     let closed = AtomicBool::new(false);
     let counts = thread::scope(|scope| {
-        scope.spawn(|| {
-            // The client sends nothing more on this connection; `read` returns when it
-            // closes (0), resets, or when the relay below shuts it down.
-            let _ = control.set_read_timeout(None);
-            let mut sink = [0; 512];
-            while matches!((&*control).read(&mut sink), Ok(n) if n > 0) {}
-            closed.store(true, Ordering::Release);
-        });
+        let watcher = thread::Builder::new()
+            .name("udp: watch the TCP connection".to_owned())
+            .spawn_scoped(scope, || {
+                // The client sends nothing more on this connection; `read` returns when it
+                // closes (0), resets, or when the relay below shuts it down.
+                let _ = control.set_read_timeout(None);
+                let mut sink = [0; 512];
+                while matches!((&*control).read(&mut sink), Ok(n) if n > 0) {}
+                closed.store(true, Ordering::Release);
+            })?;
         let counts = relay_datagrams(
             &relay,
             client_addr.ip(),
@@ -907,9 +912,9 @@ fn udp_associate(handshake: Handshake<'_>, announced: &Target, config: &Config) 
         // If the relay stopped first (idle, error), close the connection: the watcher
         // wakes, and the client learns that its association is over.
         let _ = control.shutdown(Shutdown::Both);
+        let _ = watcher.join();
         counts
-    });
-    let counts = counts?;
+    })?;
     Ok(format!(
         "UDP ASSOCIATE on {relay_addr} ended ({}): {counts}",
         counts.ended

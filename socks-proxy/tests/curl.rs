@@ -3,15 +3,8 @@
 
 mod support;
 
-use std::io::{Read, Write};
-use std::net::{Shutdown, TcpListener};
-use std::thread;
-
-use common::testing::{STEP_TIMEOUT, connect, ipv6_available};
-use support::{
-    BODY, HttpTarget, assert_fetches, closed_port, curl, have_curl, proxy, read_exactly,
-    read_socks5_reply, socks5_connect, text,
-};
+use common::testing::{STEP_TIMEOUT, ipv6_available};
+use support::{BODY, HttpTarget, assert_fetches, closed_port, curl, have_curl, proxy, text};
 
 /// Fetches `url` through the proxy with one curl proxy option; returns (ok, body, error).
 fn fetch(option: &str, proxy: &str, url: &str, extra: &[&str]) -> (bool, String, String) {
@@ -241,75 +234,4 @@ fn the_proxy_will_not_connect_to_itself() {
     assert!(error.contains("(2)"), "curl said: {error}");
     proxy.stdout.wait_for("this proxy itself", STEP_TIMEOUT);
     assert_fetches(&proxy, &target);
-}
-
-#[test]
-fn the_relay_passes_a_half_close_on_and_keeps_the_other_direction_flowing() {
-    // A target that reads the whole request (until the client's FIN), then answers: it
-    // works through the proxy only if the proxy passes the FIN on without closing.
-    let listener = TcpListener::bind("127.0.0.1:0").expect("a free loopback port");
-    let target = listener.local_addr().expect("bound address");
-    let server = thread::spawn(move || {
-        let mut stream = common::testing::accept(&listener);
-        let mut request = Vec::new();
-        stream.read_to_end(&mut request).expect("read until FIN");
-        let answer = format!("got {} bytes\n", request.len());
-        stream.write_all(answer.as_bytes()).expect("answer");
-    });
-    let proxy = proxy(&[]);
-    let mut stream = socks5_connect(proxy.addr(), target);
-    stream
-        .write_all(&[b'x'; 100_000])
-        .expect("send the request");
-    stream.shutdown(Shutdown::Write).expect("half-close");
-    let mut answer = String::new();
-    stream
-        .read_to_string(&mut answer)
-        .expect("the answer, then FIN");
-    assert_eq!(answer, "got 100000 bytes\n");
-    server.join().expect("the target thread ends");
-    proxy
-        .stdout
-        .wait_for("relayed 100000 bytes up, 17 bytes down", STEP_TIMEOUT);
-}
-
-#[test]
-fn bytes_sent_with_the_request_are_not_lost() {
-    // A client may send its first data right behind the SOCKS4 request, without waiting
-    // for the reply; those bytes arrive in the same read as the request.
-    let target = HttpTarget::start("127.0.0.1");
-    let proxy = proxy(&[]);
-    let mut stream = connect(proxy.addr());
-    let mut message = vec![4, 1];
-    message.extend_from_slice(&target.addr.port().to_be_bytes());
-    message.extend_from_slice(&[127, 0, 0, 1, 0]);
-    message.extend_from_slice(b"GET / HTTP/1.0\r\n\r\n");
-    stream
-        .write_all(&message)
-        .expect("request and data together");
-    assert_eq!(read_exactly(&mut stream, 2), [0, 0x5A], "granted");
-    read_exactly(&mut stream, 6);
-    let mut response = String::new();
-    stream.read_to_string(&mut response).expect("the response");
-    assert!(response.ends_with(BODY), "{response:?}");
-}
-
-#[test]
-fn a_socks5_reply_names_the_proxys_end_of_the_connection() {
-    let target = HttpTarget::start("127.0.0.1");
-    let proxy = proxy(&[]);
-    let mut stream = connect(proxy.addr());
-    stream.write_all(&[5, 1, 0]).expect("greeting");
-    assert_eq!(read_exactly(&mut stream, 2), [5, 0]);
-    let mut request = vec![5, 1, 0];
-    support::push_address(&mut request, target.addr);
-    stream.write_all(&request).expect("request");
-    let reply = read_socks5_reply(&mut stream);
-    assert_eq!(reply[..4], [5, 0, 0, 1], "succeeded, IPv4 bound address");
-    assert_eq!(reply[4..8], [127, 0, 0, 1]);
-    let port = u16::from_be_bytes([reply[8], reply[9]]);
-    assert_ne!(port, 0, "the proxy's own port towards the target");
-    proxy
-        .stdout
-        .wait_for(&format!("via 127.0.0.1:{port}: relaying"), STEP_TIMEOUT);
 }
