@@ -143,13 +143,10 @@ pub fn run(config: &Config) -> Result<()> {
         }
         // With --keep-serving: one thread per sender, so a slow one delays nobody.
         let Some(slot) = SenderSlot::take(&senders) else {
-            refuse(
-                &stream,
-                &format!("busy: already receiving {MAX_SENDERS} files, try later"),
-            );
             log(format_args!(
                 "{peer} refused: already {MAX_SENDERS} senders"
             ));
+            refuse_busy(&stream);
             continue;
         };
         let settings = Arc::clone(&settings);
@@ -561,6 +558,19 @@ fn disk_problem(error: &io::Error, doing: &str) -> String {
 /// Sends `NO <reason>` and closes, without destroying the line in transit.
 fn refuse(stream: &TcpStream, reason: &str) {
     say_last_line(stream, &Answer::Refused(reason.to_owned()).to_line());
+}
+
+/// Tells a sender over the `MAX_SENDERS` cap that we are busy, without ever blocking the
+/// accept loop: a short write timeout, and only what has already arrived is read away.
+fn refuse_busy(stream: &TcpStream) {
+    let reason = format!("busy: already receiving {MAX_SENDERS} files, try again later");
+    let _ = stream.set_write_timeout(Some(Duration::from_millis(200)));
+    let _ = (&*stream).write_all(&Answer::Refused(reason).to_line());
+    let _ = stream.shutdown(Shutdown::Write);
+    if stream.set_nonblocking(true).is_ok() {
+        let mut sink = [0; 8 * 1024];
+        while matches!((&*stream).read(&mut sink), Ok(n) if n > 0) {}
+    }
 }
 
 /// Sends `ERROR <reason>` and closes: the content we accepted is not stored.

@@ -318,6 +318,43 @@ fn receiver_drops_a_silent_sender_and_serves_others_meanwhile() {
 }
 
 #[test]
+fn receiver_answers_busy_beyond_its_cap_of_senders_and_recovers() {
+    let dir = target_dir();
+    let server = receiver(dir.path(), &["--keep-serving", "--idle-timeout", "2"]);
+    let before = listing(dir.path());
+    // Fill every place with senders that say nothing.
+    let silent: Vec<TcpStream> = (0..file_recv::MAX_SENDERS)
+        .map(|_| connect(server.addr()))
+        .collect();
+    server.stdout.wait_for("storing files in", STEP_TIMEOUT);
+    // Accepting is asynchronous: retry until the receiver has taken all of them.
+    let deadline = Instant::now() + STEP_TIMEOUT;
+    let reply = loop {
+        let reply = send_file(server.addr(), "extra.txt", b"x");
+        if reply.starts_with("NO busy") || Instant::now() > deadline {
+            break reply;
+        }
+        thread::sleep(Duration::from_millis(20));
+    };
+    assert!(
+        reply.starts_with("NO busy: already receiving 32 files"),
+        "{reply:?}"
+    );
+    assert_eq!(listing(dir.path()), before);
+    // Once the silent ones are gone, the places are free again.
+    drop(silent);
+    let deadline = Instant::now() + STEP_TIMEOUT;
+    loop {
+        let reply = send_file(server.addr(), "later.txt", b"x");
+        if reply == done_line(b"x") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "still busy: {reply:?}");
+        thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
 fn receiver_refuses_garbage_that_is_not_the_protocol() {
     let dir = target_dir();
     let server = receiver(dir.path(), &["--keep-serving"]);
