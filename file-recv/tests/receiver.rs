@@ -506,6 +506,29 @@ fn receiver_reports_a_missing_target_directory_before_listening() {
     assert!(listing(parent.path()).is_empty(), "nothing created");
 }
 
+#[cfg(unix)]
+#[test]
+fn receiver_reports_a_target_directory_it_cannot_write_to() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = target_dir();
+    fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o555)).expect("chmod 555");
+    if fs::write(dir.path().join("probe"), b"").is_ok() {
+        eprintln!("skipping: running as root, every directory is writable");
+        fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o755)).expect("chmod back");
+        return;
+    }
+    let before = listing(dir.path());
+    let stderr = start_fails(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--dir",
+        dir.path().to_str().expect("UTF-8"),
+    ]);
+    assert!(stderr.contains("it is not writable"), "{stderr}");
+    assert_eq!(listing(dir.path()), before);
+    fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o755)).expect("chmod back");
+}
+
 #[test]
 fn receiver_reports_a_target_that_is_not_a_directory() {
     let dir = target_dir();
