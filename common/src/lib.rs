@@ -6,8 +6,11 @@
 //!
 //! * the default address of each lesson, so that a server and its client started with no
 //!   arguments find each other, and no two lessons ever collide;
+//! * [`binaries`], which builds and finds other packages' binaries, for the tests and the
+//!   guided tour;
 //! * [`testing`], the helpers that every lesson's end-to-end tests use.
 
+pub mod binaries;
 pub mod testing;
 pub mod transfer;
 

@@ -13,21 +13,18 @@
 //!
 //! # Why [`binary`] runs cargo
 //!
-//! Cargo tells a test where a binary is (`CARGO_BIN_EXE_<name>`) only when the binary belongs
-//! to the test's own package. The client's tests also need the *server's* binary, which is in
-//! another package. Guessing the path (`target/debug/tcp-server`) would silently run a stale
-//! binary after `cargo test -p tcp-client`, which does not rebuild the server. So [`binary`]
-//! asks cargo itself to build the binary, once per test process, with the same profile as
-//! the test: a no-op costing a fraction of a second when it is up to date, and always correct.
-//! Artifact dependencies would say this in `Cargo.toml`, but they are not stable Rust yet.
+//! Cargo tells a test where a binary is only when it belongs to the test's own package, and
+//! a guessed path could hold a stale binary; so [`binary`] asks cargo to build it, once per
+//! test process, with the test's profile. [`crate::binaries`] explains this in full; the
+//! guided tour uses it too.
 //!
 //! These helpers belong to tests, where a panic *is* the failure report, so they panic with a
 //! message instead of returning errors.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -46,41 +43,18 @@ pub const STEP_TIMEOUT: Duration = Duration::from_secs(10);
 /// Builds it first (see the module documentation for why), so it works from any package's
 /// tests and never runs a stale binary.
 pub fn binary(name: &str) -> PathBuf {
-    static BUILT: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
-
-    let test_exe = std::env::current_exe().expect("the test knows its own path");
-    // A test runs from target/<profile>/deps/; binaries are built in target/<profile>/.
-    let profile_dir = test_exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("the test executable lives in target/<profile>/deps");
-    let path = profile_dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    static BUILT: Mutex<BTreeMap<String, PathBuf>> = Mutex::new(BTreeMap::new());
 
     let mut built = BUILT.lock().unwrap_or_else(PoisonError::into_inner);
-    if !built.contains(name) {
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let mut build = Command::new(cargo);
-        build.args(["build", "--quiet", "--package", name, "--bin", name]);
-        match profile_dir.file_name().and_then(|p| p.to_str()) {
-            Some("debug") | None => {}
-            Some("release") => {
-                build.arg("--release");
-            }
-            Some(profile) => {
-                build.args(["--profile", profile]);
-            }
-        }
-        let status = build
-            .status()
-            .unwrap_or_else(|e| panic!("could not run cargo to build `{name}`: {e}"));
-        assert!(status.success(), "`cargo build -p {name}` failed");
-        built.insert(name.to_owned());
+    if let Some(path) = built.get(name) {
+        return path.clone();
     }
-    assert!(
-        path.exists(),
-        "`{name}` was built but is not at {}",
-        path.display()
-    );
+    let path = crate::binaries::build(&[name], true)
+        .unwrap_or_else(|e| panic!("{e:#}"))
+        .into_iter()
+        .next()
+        .expect("one path per name");
+    built.insert(name.to_owned(), path.clone());
     path
 }
 
