@@ -1,21 +1,21 @@
 //! The SOCKS proxy lesson: a server that connects to other servers on its clients' behalf.
 //!
 //! The notes say it in one line: SOCKS4 carries only TCP, SOCKS5 carries TCP and UDP. This
-//! crate is a working proxy that shows why. It speaks SOCKS4 and SOCKS4a (CONNECT) and
-//! SOCKS5 (RFC 1928: CONNECT and UDP ASSOCIATE, with the username/password check of
-//! RFC 1929), and it serves each client like the TCP server lesson does, on a thread of its
-//! own. The steps of one client, top to bottom in this file:
+//! crate is a working proxy that shows why. It speaks SOCKS4 and SOCKS4a (CONNECT, BIND)
+//! and SOCKS5 (RFC 1928: CONNECT, BIND and UDP ASSOCIATE, with the username/password check
+//! of RFC 1929), and it serves each client like the TCP server lesson does, on a thread of
+//! its own. The steps of one client, top to bottom in this file:
 //!
-//! | step | what happens                             | SOCKS4 / 4a        | SOCKS5                      |
-//! |------|------------------------------------------|--------------------|-----------------------------|
-//! | 1    | listen                                   | [`TcpListener::bind`] | same                     |
-//! | 2    | accept, one thread per client            | [`TcpListener::incoming`] | same                 |
-//! | 3    | greet: agree on how to authenticate      | (no such step)     | greeting, method selection  |
-//! | 4    | authenticate                             | (cannot)           | RFC 1929 name and password  |
-//! | 5    | read the request                         | CONNECT to IPv4/name | CONNECT or UDP ASSOCIATE  |
-//! | 6    | connect to the target, or open a UDP relay | [`TcpStream::connect_timeout`] | same, or [`UdpSocket::bind`] |
-//! | 7    | reply: granted, or why not               | 8-byte reply       | reply with a bound address  |
-//! | 8    | relay until both sides are done          | TCP both ways      | TCP both ways, or datagrams |
+//! | step | what happens                           | SOCKS4 / 4a                | SOCKS5                         |
+//! |------|----------------------------------------|----------------------------|--------------------------------|
+//! | 1    | listen                                 | [`TcpListener::bind`]      | same                           |
+//! | 2    | accept, one thread per client          | [`TcpListener::incoming`]  | same                           |
+//! | 3    | greet: agree on how to authenticate    | (no such step)             | greeting, method selection     |
+//! | 4    | authenticate                           | (cannot)                   | RFC 1929 name and password     |
+//! | 5    | read the request                       | to an IPv4 address or name | to IPv4, IPv6 or a name        |
+//! | 6    | connect, listen (BIND) or open a relay | [`TcpStream::connect_timeout`] | same, or [`UdpSocket::bind`] |
+//! | 7    | reply: granted, or why not             | 8-byte reply               | reply with a bound address     |
+//! | 8    | relay until both sides are done        | TCP both ways              | TCP both ways, or datagrams    |
 //!
 //! The byte layouts of every message live in [`wire`], as pure functions; this file only
 //! moves bytes between sockets and those functions.
@@ -45,6 +45,9 @@ pub const RELAY_BUFFER: usize = 64 * 1024;
 
 /// How long a failure reply is given to reach the client before the socket is closed.
 pub const LINGER: Duration = Duration::from_secs(1);
+
+/// How often a BIND looks for the target's connection while it waits.
+pub const BIND_POLL: Duration = Duration::from_millis(50);
 
 /// How often the UDP relay looks up from its socket to see whether its TCP connection closed.
 pub const UDP_POLL: Duration = Duration::from_millis(100);
@@ -400,7 +403,7 @@ fn socks5(mut handshake: Handshake<'_>, config: &Config) -> Result<String> {
         other => other?,
     };
 
-    // 6. Act on it: connect, or open a UDP relay. BIND is answered "not supported".
+    // 6. Act on it: connect, open a UDP relay, or listen for the target (BIND).
     match request.command {
         Command::Connect => {
             let target = match connect(&request.target, client, config) {
@@ -429,11 +432,11 @@ fn socks5(mut handshake: Handshake<'_>, config: &Config) -> Result<String> {
         }
         Command::UdpAssociate => udp_associate(handshake, &request.target, config),
         Command::Bind => {
-            refuse(
-                client,
-                &wire::encode_reply(ReplyCode::CommandNotSupported, UNSPECIFIED),
-            );
-            bail!("SOCKS5 BIND is not supported; replied CommandNotSupported")
+            let reply = |bound: Option<SocketAddr>| match bound {
+                Some(addr) => wire::encode_reply(ReplyCode::Succeeded, addr),
+                None => wire::encode_reply(ReplyCode::GeneralFailure, UNSPECIFIED),
+            };
+            bind(handshake, &request.target, config, &reply, "SOCKS5")
         }
     }
 }
@@ -460,9 +463,17 @@ fn socks4(mut handshake: Handshake<'_>, config: &Config) -> Result<String> {
         refuse(client, &rejected);
         bail!("SOCKS4 refused: this proxy requires a password (--user), which SOCKS4 cannot send");
     }
-    if request.command != Command::Connect {
-        refuse(client, &rejected);
-        bail!("SOCKS4 BIND is not supported; rejected");
+    if request.command == Command::Bind {
+        // SOCKS4 replies carry IPv4 addresses only, so it can listen on IPv4 only.
+        if !client.local_addr()?.is_ipv4() {
+            refuse(client, &rejected);
+            bail!("SOCKS4 BIND needs an IPv4 address to listen on; rejected");
+        }
+        let reply = |bound: Option<SocketAddr>| match bound {
+            Some(SocketAddr::V4(addr)) => wire::encode_socks4_reply(Socks4Status::Granted, addr),
+            _ => rejected,
+        };
+        return bind(handshake, &request.target, config, &reply, "SOCKS4");
     }
     // 6. Connect. SOCKS4 has a single failure code, so the reason goes to the log only.
     let target = match connect(&request.target, client, config) {
@@ -497,6 +508,130 @@ fn socks4(mut handshake: Handshake<'_>, config: &Config) -> Result<String> {
     Ok(format!("{version} CONNECT {}: {summary}", request.target))
 }
 // ANCHOR_END: socks4
+
+/// Encodes a BIND reply in the client's SOCKS version: success with an address, or failure.
+type BindReply<'a, R> = &'a dyn Fn(Option<SocketAddr>) -> R;
+
+// ANCHOR: bind
+/// BIND: listen for one connection *from* the target, then relay it.
+///
+/// In some protocols the server opens a second connection back to the client: active FTP
+/// sends each file that way. Behind a proxy the client cannot accept connections from the
+/// server, so it asks the proxy to accept one for it. There are two replies: the first
+/// says where the proxy listens (the client tells the server, in FTP's PORT command), the
+/// second, once the server has connected, says from where.
+fn bind<R: AsRef<[u8]>>(
+    handshake: Handshake<'_>,
+    expected: &Target,
+    config: &Config,
+    reply: BindReply<'_, R>,
+    version: &str,
+) -> Result<String> {
+    let client = handshake.client;
+    // Only the host the client named may connect: anyone else could take its place.
+    let expected_ips: Vec<IpAddr> = match resolve(expected) {
+        Ok(addrs) => addrs.iter().map(|addr| addr.ip().to_canonical()).collect(),
+        Err(reason) => {
+            refuse(client, reply(None).as_ref());
+            bail!("{version} BIND refused: {reason}");
+        }
+    };
+    // 6. Listen, on the address the client reached us on, on a port the OS chooses.
+    let local_ip = client.local_addr()?.ip();
+    let listener = match TcpListener::bind((local_ip, 0)) {
+        Ok(listener) => listener,
+        Err(error) => {
+            refuse(client, reply(None).as_ref());
+            bail!("{version} BIND: could not listen on {local_ip}: {error}");
+        }
+    };
+    let listening = listener.local_addr()?;
+    // 7. First reply: where the target must connect.
+    handshake.send(reply(Some(listening)).as_ref())?;
+    log(format_args!(
+        "{} {version} BIND: waiting on {listening} for {expected}",
+        handshake.peer
+    ));
+    let incoming = match accept_from(&listener, &expected_ips, client, config.idle_timeout()) {
+        Ok(incoming) => incoming,
+        Err(reason) => {
+            refuse(client, reply(None).as_ref());
+            bail!("{version} BIND on {listening}: {reason}");
+        }
+    };
+    drop(listener); // One connection per BIND: stop listening at once.
+    let from = incoming.peer_addr()?;
+    // Second reply: who connected.
+    handshake.send(reply(Some(from)).as_ref())?;
+    // 8. Relay.
+    let early = handshake.into_leftover();
+    let summary = relay(client, &incoming, &early, config.idle_timeout())?;
+    Ok(format!(
+        "{version} BIND on {listening}, connected from {from}: {summary}"
+    ))
+}
+// ANCHOR_END: bind
+
+/// Waits on `listener` for a connection from one of `expected`, for at most `limit`, and
+/// only while the client is still there.
+fn accept_from(
+    listener: &TcpListener,
+    expected: &[IpAddr],
+    client: &TcpStream,
+    limit: Duration,
+) -> Result<TcpStream, String> {
+    // `accept` has no timeout in std, so poll: a non-blocking accept, then a look at the
+    // client (if it has gone, nobody wants the connection any more), then a short nap.
+    listener
+        .set_nonblocking(true)
+        .map_err(|e| format!("could not poll the listener: {e}"))?;
+    let deadline = Instant::now() + limit;
+    loop {
+        match listener.accept() {
+            Ok((incoming, peer)) if expected.contains(&peer.ip().to_canonical()) => {
+                // Some systems pass the listener's non-blocking mode on to accepted sockets.
+                incoming
+                    .set_nonblocking(false)
+                    .map_err(|e| format!("could not use the connection: {e}"))?;
+                return Ok(incoming);
+            }
+            Ok((stray, peer)) => {
+                log(format_args!(
+                    "BIND on {}: closed a connection from {peer}, not the expected host",
+                    listener.local_addr().unwrap_or(UNSPECIFIED)
+                ));
+                drop(stray);
+            }
+            Err(error) if error.kind() == ErrorKind::WouldBlock => {}
+            Err(error) => return Err(format!("accept failed: {error}")),
+        }
+        if client_left(client) {
+            return Err("the client closed its connection while waiting".to_owned());
+        }
+        if Instant::now() >= deadline {
+            return Err(format!(
+                "nobody connected within {} s (--idle-timeout)",
+                limit.as_secs()
+            ));
+        }
+        thread::sleep(BIND_POLL);
+    }
+}
+
+/// Whether the client has closed (or reset) its connection, without waiting or reading.
+fn client_left(client: &TcpStream) -> bool {
+    if client.set_nonblocking(true).is_err() {
+        return true;
+    }
+    let mut byte = [0];
+    let left = match client.peek(&mut byte) {
+        Ok(0) => true,
+        Ok(_) => false, // Early data for the relay: the client is very much there.
+        Err(error) => error.kind() != ErrorKind::WouldBlock,
+    };
+    let _ = client.set_nonblocking(false);
+    left
+}
 
 /// The address sent in failure replies: the field is required, and nothing is bound.
 const UNSPECIFIED: SocketAddr = SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0));
