@@ -1,0 +1,7 @@
+//! Solutions to the book's exercises, one module per chapter, kept apart from the lessons.
+//!
+//! Only exercises whose answer is code are here; the others are answered in words on the
+//! book's "Exercise solutions" page. Each solution is small, reuses the lesson's own code
+//! where the exercise asks for a change to it, and is tested on loopback, on port 0.
+
+pub mod tcp;
