@@ -82,7 +82,8 @@ pub struct Config {
 
     /// How many clients are served at once. One more is closed at once, so a flood of
     /// connections cannot use up the machine's threads and sockets.
-    #[arg(long, value_name = "N", default_value_t = 256)]
+    #[arg(long, value_name = "N", default_value_t = 256,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub max_clients: usize,
 
     /// Seconds a client has for the whole handshake (greeting, password, request). A
@@ -156,7 +157,7 @@ impl Credentials {
     }
 }
 
-/// Shows the user name, never the password: `Config` is printed in debug logs.
+/// Shows the user name, never the password, so printing a `Config` cannot leak it.
 impl fmt::Debug for Credentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Credentials")
