@@ -4,4 +4,9 @@
 //! book's "Exercise solutions" page. Each solution is small, reuses the lesson's own code
 //! where the exercise asks for a change to it, and is tested on loopback, on port 0.
 
+pub mod handshake;
+pub mod sliding_window;
+pub mod states;
 pub mod tcp;
+pub mod teardown;
+pub mod watching_states;
