@@ -16,13 +16,17 @@
 //! | 8    | bind the same port again (a restart)     | none                        | "address in use" or not        |
 //!
 //! The states come from the kernel's own table: `/proc/net/tcp` on Linux (no privileges
-//! needed), the output of `netstat -an` elsewhere. With `--window` the lab shows the sliding
-//! window instead: a reader that stops reading, and a writer that fills both kernel buffers
-//! until its next write would block.
+//! needed), the output of `netstat -an` elsewhere (see the `table` module).
+//!
+//! Two more experiments share the file: `--window` shows the sliding window (a reader that
+//! stops reading, a writer that fills both kernel buffers until its next write would block),
+//! and `--syn-sent` makes the short-lived SYN_SENT last (a full accept queue makes the
+//! server's kernel drop a SYN, and the client waits to resend it).
 
 use std::fmt::{self, Display};
 use std::io::{self, BufRead, ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -76,6 +80,12 @@ pub struct Config {
     #[arg(long, conflicts_with = "closer")]
     pub window: bool,
 
+    /// Show SYN_SENT instead, a state too short to see on loopback: fill a listener's
+    /// accept queue so that the server's kernel drops the next client's SYN, and watch
+    /// that client wait and retry.
+    #[arg(long, conflicts_with_all = ["closer", "window"])]
+    pub syn_sent: bool,
+
     /// Window demo: never write more than this many bytes while the reader is stopped.
     #[arg(long, value_name = "BYTES", default_value_t = 64 * 1024 * 1024,
           value_parser = clap::value_parser!(u64).range(1..))]
@@ -121,6 +131,8 @@ impl Display for Side {
 pub fn run(config: &Config, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<()> {
     if config.window {
         window(config, input, out).map(drop)
+    } else if config.syn_sent {
+        syn_sent(config, input, out).map(drop)
     } else {
         lifecycle(config, input, out).map(drop)
     }
@@ -295,6 +307,12 @@ pub fn lifecycle(
 
 /// Binds the lab's listener, on loopback only, with a message that says how to fix a failure.
 pub fn listen(addr: &str) -> Result<TcpListener> {
+    let addr = loopback_addr(addr)?;
+    TcpListener::bind(addr).map_err(|error| cannot_listen(addr, error))
+}
+
+/// Reads `--listen`: an IP:PORT on loopback, nothing else.
+fn loopback_addr(addr: &str) -> Result<SocketAddr> {
     let addr: SocketAddr = addr.parse().with_context(|| {
         format!(
             "cannot listen on {addr:?}: give IP:PORT on loopback, e.g. 127.0.0.1:8003 or [::1]:0"
@@ -307,23 +325,26 @@ pub fn listen(addr: &str) -> Result<TcpListener> {
             addr.port()
         );
     }
-    TcpListener::bind(addr).map_err(|error| {
-        let hint = match error.kind() {
-            ErrorKind::AddrInUse => {
-                "another program (perhaps another tcp-states) is listening there: stop it, \
-                 or choose another port, e.g. `--listen 127.0.0.1:0` for any free port"
-            }
-            ErrorKind::AddrNotAvailable => {
-                "that loopback address is not configured on this machine (IPv6 may be off): \
-                 use 127.0.0.1"
-            }
-            ErrorKind::PermissionDenied => {
-                "ports below 1024 need administrator rights: choose a port above 1024"
-            }
-            _ => "give the address as IP:PORT, e.g. 127.0.0.1:8003",
-        };
-        anyhow::Error::new(error).context(format!("cannot listen on {addr}: {hint}"))
-    })
+    Ok(addr)
+}
+
+/// Turns a failed bind into a message that says how to fix it.
+fn cannot_listen(addr: SocketAddr, error: io::Error) -> anyhow::Error {
+    let hint = match error.kind() {
+        ErrorKind::AddrInUse => {
+            "another program (perhaps another tcp-states) is listening there: stop it, \
+             or choose another port, e.g. `--listen 127.0.0.1:0` for any free port"
+        }
+        ErrorKind::AddrNotAvailable => {
+            "that loopback address is not configured on this machine (IPv6 may be off): \
+             use 127.0.0.1"
+        }
+        ErrorKind::PermissionDenied => {
+            "ports below 1024 need administrator rights: choose a port above 1024"
+        }
+        _ => "give the address as IP:PORT, e.g. 127.0.0.1:8003",
+    };
+    anyhow::Error::new(error).context(format!("cannot listen on {addr}: {hint}"))
 }
 
 /// Accepts the one connection of the lab, without waiting for ever if it never comes.
@@ -572,7 +593,8 @@ fn describe(step: Step, closer: Side) -> StepText {
             ],
             note: "connect returned after the client sent the last ACK. The server's end is \
                    already ESTABLISHED although accept() has not been called: the kernel \
-                   did the handshake and queued the connection."
+                   did the handshake and queued the connection. (To see SYN_SENT, run the \
+                   lab with --syn-sent.)"
                 .into(),
         },
         Step::Accept => StepText {
@@ -1014,6 +1036,207 @@ fn pause(pausing: &mut bool, input: &mut dyn BufRead, out: &mut dyn Write) {
     if !matches!(input.read_line(&mut line), Ok(n) if n > 0) {
         *pausing = false;
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// SYN_SENT, made visible
+// ---------------------------------------------------------------------------------------
+
+/// The most clients the SYN_SENT demo connects while looking for one that must wait.
+const MAX_QUEUED_CLIENTS: usize = 16;
+
+/// How long a client's `connect` must go unanswered before the demo calls it waiting. A
+/// handshake on loopback takes microseconds; a dropped SYN is resent only after a second.
+const WAITING_AFTER: Duration = Duration::from_millis(300);
+
+/// How long the waiting client may keep trying. The demo makes room after 300 ms, and the
+/// first resent SYN goes out 1 s after the first one, so a few seconds are plenty.
+const SYN_RETRY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The same with `--step`, where a teacher may pause with the queue full. Then the client's
+/// kernel decides: it resends the SYN a few times (`net.ipv4.tcp_syn_retries` on Linux) and
+/// then fails the connect: after about two minutes on Linux (134 s on a Linux 6 test machine).
+const SYN_RETRY_TIMEOUT_STEPPING: Duration = Duration::from_secs(180);
+
+/// What the SYN_SENT demo saw.
+#[derive(Debug, Clone)]
+pub struct SynSentReport {
+    /// How many connections the listener's full queue held (handshake done, never accepted).
+    pub queued: usize,
+    /// The waiting client's state while the queue was full, from the OS's table: SYN_SENT
+    /// where the server's kernel drops the SYN. `None` if the table could not be read.
+    pub waiting_state: Option<TcpState>,
+    /// How long after its `connect` started the waiting client was connected, once the
+    /// server had accepted one connection and so made room.
+    pub connected_after: Duration,
+}
+
+/// A connect running on a thread of its own; its result comes back over a channel.
+struct PendingConnect {
+    result: mpsc::Receiver<io::Result<TcpStream>>,
+    started: Instant,
+}
+
+impl PendingConnect {
+    fn start(server: SocketAddr, timeout: Duration) -> PendingConnect {
+        let (sender, result) = mpsc::channel();
+        thread::spawn(move || {
+            // The demo may have given up already; then nobody listens, and that is fine.
+            let _ = sender.send(TcpStream::connect_timeout(&server, timeout));
+        });
+        PendingConnect {
+            result,
+            started: Instant::now(),
+        }
+    }
+
+    /// The connected stream, if the handshake finishes within `timeout`.
+    fn wait(&self, timeout: Duration) -> Result<Option<TcpStream>> {
+        match self.result.recv_timeout(timeout) {
+            Ok(Ok(stream)) => Ok(Some(stream)),
+            Ok(Err(error)) if error.kind() == ErrorKind::TimedOut => Err(error).context(
+                "the waiting client gave up: its kernel stopped resending the SYN before the \
+                 queue had room (with --step, press Enter within a few seconds)",
+            ),
+            Ok(Err(error)) => Err(error).context(
+                "the connection failed: this OS refuses a connection when the accept queue is \
+                 full, instead of dropping the SYN and letting the client wait",
+            ),
+            Err(mpsc::RecvTimeoutError::Timeout) => Ok(None),
+            Err(mpsc::RecvTimeoutError::Disconnected) => bail!("the connecting thread failed"),
+        }
+    }
+}
+
+/// SYN_SENT on loopback: a full accept queue makes the server's kernel drop a client's SYN.
+pub fn syn_sent(
+    config: &Config,
+    input: &mut dyn BufRead,
+    out: &mut dyn Write,
+) -> Result<SynSentReport> {
+    let addr = loopback_addr(&config.listen)?;
+
+    // ANCHOR: tiny_backlog
+    // 1. Listen with the shortest accept queue there is: backlog 0 (Linux still queues one
+    //    connection). std's `TcpListener::bind` always asks for 128, so socket2 builds this one.
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))
+        .context("could not create a socket")?;
+    socket
+        .set_reuse_address(true)
+        .context("could not set SO_REUSEADDR")?;
+    socket
+        .bind(&addr.into())
+        .map_err(|error| cannot_listen(addr, error))?;
+    socket.listen(0).context("could not listen")?;
+    let listener = TcpListener::from(socket);
+    // ANCHOR_END: tiny_backlog
+    let server = listener
+        .local_addr()
+        .context("could not read the listener's address")?;
+    say(out, format_args!("{}{server}", common::LISTENING_PREFIX));
+    say(
+        out,
+        format_args!(
+            "watch from another terminal with:\n    {}",
+            watch_command(server.port())
+        ),
+    );
+    say(out, "");
+    say(
+        out,
+        "1. the server listens with the shortest accept queue (backlog 0)",
+    );
+    field(out, "code:", "socket.listen(0), with socket2");
+
+    // ANCHOR: fill_queue
+    // 2. Clients connect; the server never accepts. While the queue has room, the kernel
+    //    completes each handshake and `connect` returns at once. Once it is full, the kernel
+    //    drops the next SYN without a word: that client stays in SYN_SENT, and its kernel
+    //    sends the SYN again a second later, and again, waiting longer each time.
+    let retry_timeout = if config.step {
+        SYN_RETRY_TIMEOUT_STEPPING
+    } else {
+        SYN_RETRY_TIMEOUT
+    };
+    let mut queued = Vec::new();
+    let waiting = loop {
+        if queued.len() >= MAX_QUEUED_CLIENTS {
+            bail!(
+                "{MAX_QUEUED_CLIENTS} clients connected to a listener with backlog 0 without \
+                 waiting: this OS does not limit the accept queue the way Linux does"
+            );
+        }
+        let pending = PendingConnect::start(server, retry_timeout);
+        match pending.wait(WAITING_AFTER)? {
+            Some(stream) => queued.push(stream),
+            None => break pending,
+        }
+    };
+    // ANCHOR_END: fill_queue
+    let waiting_state = read_socket_table().ok().and_then(|table| {
+        table
+            .iter()
+            .find(|e| e.remote == Some(server) && e.state == TcpState::SynSent)
+            .map(|e| e.state)
+    });
+    say(out, "");
+    say(out, "2. clients connect; the server does not accept");
+    field(
+        out,
+        "queued:",
+        format_args!(
+            "{} connection(s) connected at once: their handshakes are done and they wait in \
+             the accept queue, which is now full",
+            queued.len()
+        ),
+    );
+    let seen = match waiting_state {
+        Some(state) => format!("is in {state}"),
+        None => "is still connecting (the state table cannot be read here)".to_owned(),
+    };
+    field(
+        out,
+        "waiting:",
+        format_args!(
+            "the next client {seen} after {} ms: the server's kernel dropped its SYN, and \
+             connect() has not returned",
+            WAITING_AFTER.as_millis()
+        ),
+    );
+    let mut pausing = config.step;
+    pause(&mut pausing, input, out);
+
+    // ANCHOR: make_room
+    // 3. The server accepts one connection: there is room in the queue again. The waiting
+    //    client's next SYN (its first retransmission) gets an answer, and `connect` returns.
+    let (first, _) = accept(&listener)?;
+    let Some(_connected) = waiting.wait(retry_timeout + STEP_TIMEOUT)? else {
+        bail!("the waiting client was not connected within {retry_timeout:?}");
+    };
+    let connected_after = waiting.started.elapsed();
+    // ANCHOR_END: make_room
+    drop(first);
+    say(out, "");
+    say(
+        out,
+        "3. the server accepts one connection, which makes room",
+    );
+    field(
+        out,
+        "waiting:",
+        format_args!(
+            "connect() returned {} ms after it started: its kernel resent the SYN (first after \
+             1 s, then again and again, waiting as long or longer each time), and the first \
+             SYN after the accept found room in the queue",
+            connected_after.as_millis()
+        ),
+    );
+
+    Ok(SynSentReport {
+        queued: queued.len(),
+        waiting_state,
+        connected_after,
+    })
 }
 
 // ---------------------------------------------------------------------------------------

@@ -214,6 +214,21 @@ mod states {
     }
 
     #[test]
+    fn a_full_accept_queue_keeps_the_next_client_in_syn_sent_until_its_syn_is_resent() {
+        let report =
+            tcp_states::syn_sent(&config(&["--syn-sent"]), &mut io::empty(), &mut io::sink())
+                .expect("the SYN_SENT demo runs");
+        assert_eq!(report.queued, 1, "Linux queues backlog + 1 connections");
+        assert_eq!(report.waiting_state, Some(TcpState::SynSent));
+        // Connected by a resent SYN (the first retry comes after 1 s), not by the first one.
+        assert!(
+            report.connected_after >= Duration::from_millis(900),
+            "{:?}",
+            report.connected_after
+        );
+    }
+
+    #[test]
     fn the_binary_prints_every_state_of_the_walk() {
         let output = lab()
             .args(["--listen", "127.0.0.1:0", "--closer", "server"])
@@ -339,6 +354,26 @@ fn the_window_binary_reports_bytes_and_buffer_sizes() {
 }
 
 #[test]
+fn the_syn_sent_binary_runs_end_to_end() {
+    let output = lab()
+        .args(["--listen", "127.0.0.1:0", "--syn-sent"])
+        .output()
+        .expect("the demo runs");
+    assert!(output.status.success(), "{output:?}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    for needle in [
+        "backlog 0",
+        "the server accepts one connection",
+        "connect() returned",
+    ] {
+        assert!(
+            stdout.contains(needle),
+            "{needle:?} missing from:\n{stdout}"
+        );
+    }
+}
+
+#[test]
 fn the_lab_refuses_an_address_that_is_not_loopback() {
     let output = lab()
         .args(["--listen", "192.0.2.1:8003"])
@@ -372,7 +407,7 @@ fn the_lab_says_what_to_do_when_its_port_is_taken() {
 }
 
 #[test]
-fn the_lab_rejects_an_unknown_closer_and_a_closer_in_window_mode() {
+fn the_lab_rejects_an_unknown_closer_and_mixed_modes() {
     let output = lab().args(["--closer", "both"]).output().expect("runs");
     assert_eq!(output.status.code(), Some(2), "clap's usage error");
     let output = lab()
@@ -381,4 +416,9 @@ fn the_lab_rejects_an_unknown_closer_and_a_closer_in_window_mode() {
         .expect("runs");
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("cannot be used with"));
+    let output = lab()
+        .args(["--window", "--syn-sent"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
 }
