@@ -87,12 +87,12 @@ pub struct Config {
     pub syn_sent: bool,
 
     /// Window demo: never write more than this many bytes while the reader is stopped.
-    #[arg(long, value_name = "BYTES", default_value_t = 64 * 1024 * 1024,
+    #[arg(long, value_name = "BYTES", default_value_t = 64 * 1024 * 1024, requires = "window",
           value_parser = clap::value_parser!(u64).range(1..))]
     pub max_bytes: u64,
 
     /// Window demo: never keep writing for longer than this many seconds.
-    #[arg(long, value_name = "SECS", default_value_t = 10,
+    #[arg(long, value_name = "SECS", default_value_t = 10, requires = "window",
           value_parser = clap::value_parser!(u64).range(1..))]
     pub time_limit: u64,
 }
@@ -125,7 +125,8 @@ impl Display for Side {
     }
 }
 
-/// Runs the lab chosen by `config`: the connection's life, or the window demo.
+/// Runs the lab chosen by `config`: the connection's life, the window demo or the SYN_SENT
+/// demo.
 ///
 /// `input` is read only with `--step` (a line per pause); everything is printed to `out`.
 pub fn run(config: &Config, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<()> {
@@ -258,9 +259,9 @@ pub fn lifecycle(
     }
 
     // ANCHOR: half_close
-    // 4. The closer sends FIN (ESTABLISHED → FIN_WAIT_1); the peer's kernel ACKs it at once
-    //    (the closer: FIN_WAIT_1 → FIN_WAIT_2; the peer: ESTABLISHED → CLOSE_WAIT). Only the
-    //    closer's sending half is closed: it could still read what the peer sends.
+    // 4. The closer sends FIN (ESTABLISHED → FIN_WAIT_1); the peer's kernel ACKs it, at once
+    //    or after a short delay (the closer: FIN_WAIT_1 → FIN_WAIT_2; the peer: ESTABLISHED →
+    //    CLOSE_WAIT). Only the closer's sending half is closed: it can still read.
     closer
         .shutdown(Shutdown::Write)
         .context("could not shut down the sending side")?;

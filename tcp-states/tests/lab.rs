@@ -421,4 +421,11 @@ fn the_lab_rejects_an_unknown_closer_and_mixed_modes() {
         .output()
         .expect("runs");
     assert_eq!(output.status.code(), Some(2));
+    let output = lab().args(["--max-bytes", "1000"]).output().expect("runs");
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "--max-bytes belongs to --window"
+    );
+    assert!(output.stdout.is_empty(), "no step ran");
 }
