@@ -179,21 +179,20 @@ mod tests {
 
     #[test]
     fn a_hostile_name_in_the_second_announcement_is_refused() {
-        let inbox = tempfile::tempdir().expect("a temporary folder");
+        let scratch = tempfile::tempdir().expect("a temporary folder");
+        let inbox = scratch.path().join("inbox");
+        fs::create_dir(&inbox).expect("create the inbox");
         let (sender, receiver) = pair();
         (&sender)
             .write_all(b"FILE 1 a.txt\naFILE 1 ../b.txt\nb")
             .expect("send");
         sender.shutdown(Shutdown::Write).expect("FIN");
-        let error = receive_files(&receiver, inbox.path()).expect_err("refused");
+        let error = receive_files(&receiver, &inbox).expect_err("refused");
         assert_eq!(error.kind(), ErrorKind::InvalidData);
+        assert!(inbox.join("a.txt").exists(), "the good first file is kept");
         assert!(
-            !inbox
-                .path()
-                .parent()
-                .expect("a parent")
-                .join("b.txt")
-                .exists()
+            !scratch.path().join("b.txt").exists(),
+            "nothing written outside"
         );
     }
 
