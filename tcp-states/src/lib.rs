@@ -35,9 +35,9 @@ use clap::{Parser, ValueEnum};
 use socket2::{Domain, Protocol, SockRef, Socket, Type};
 
 mod table;
-pub use table::{
-    Queues, SocketEntry, TcpState, kernel_table, netstat_table, parse_netstat, read_socket_table,
-};
+#[cfg(target_os = "linux")]
+pub use table::kernel_table;
+pub use table::{Queues, SocketEntry, TcpState, netstat_table, parse_netstat, read_socket_table};
 
 /// How long any one blocking step of the lab may take (connect, a read that must return 0).
 ///

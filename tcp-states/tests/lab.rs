@@ -3,14 +3,11 @@
 //! The state tests run on Linux, where the kernel's table is read without privileges; on
 //! other systems the same code paths are compiled, and the window and binary tests run.
 
-use std::io::{self, Write};
-use std::net::SocketAddr;
-use std::process::{Command, Stdio};
+use std::io;
 use std::time::Duration;
 
 use assert_cmd::cargo::cargo_bin;
-use common::testing::{Lines, STEP_TIMEOUT};
-use tcp_states::{Config, Side, WriteStop};
+use tcp_states::{Config, WriteStop};
 
 /// A whole run of the binary takes well under a second; this only bounds a hang.
 const RUN_TIMEOUT: Duration = Duration::from_secs(30);
@@ -29,8 +26,14 @@ fn lab() -> assert_cmd::Command {
 
 #[cfg(target_os = "linux")]
 mod states {
+    use std::io::Write;
+    use std::net::SocketAddr;
+    use std::process::{Command, Stdio};
+
+    use common::testing::{Lines, STEP_TIMEOUT};
+    use tcp_states::{End, Lifecycle, Side, Step, TcpState};
+
     use super::*;
-    use tcp_states::{End, Lifecycle, Step, TcpState};
 
     fn run_lab(closer: Side) -> Lifecycle {
         let closer = closer.to_string();
