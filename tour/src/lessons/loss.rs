@@ -1,0 +1,123 @@
+//! UDP loss versus TCP: the same flood of numbered messages to the same slow receiver, once
+//! over UDP (much of it lost, silently) and once over TCP (nothing lost: the sender waits).
+//!
+//! The receiver is `udp-server --count --delay-us 20`: it pauses after each message, so
+//! messages arrive faster than it takes them. What happens to the excess is the lesson.
+
+use anyhow::{Context, Result, ensure};
+
+use super::Lesson;
+use crate::Session;
+use crate::narrator::Step;
+use crate::process::Process;
+
+pub const LESSON: Lesson = Lesson {
+    name: "loss",
+    title: "UDP loses what a slow receiver cannot take; TCP loses nothing",
+    programs: &["udp-server", "udp-client"],
+    by_hand: &[
+        (
+            "terminal 1:",
+            "cargo run -p udp-server -- --count --delay-us 20    (add --tcp for TCP)",
+        ),
+        (
+            "terminal 2:",
+            "cargo run -p udp-client -- --flood 10000 --size 1000    (add --tcp for TCP)",
+        ),
+    ],
+    run,
+};
+
+/// How many messages each flood sends: enough to overflow a UDP receive buffer many times
+/// over, few enough that the TCP run, paced by the slow receiver, takes about a second.
+const FLOOD: &str = "10000";
+
+fn run(session: &mut Session<'_>) -> Result<()> {
+    session.narrator.step(Step {
+        title: "A slow receiver counts numbered UDP datagrams",
+        notes: "TCP vs UDP: UDP is connectionless and unreliable",
+        rust: "udp-server --count: recv_from, then a pause of 20 µs per datagram",
+        expect: "udp-server --count prints `listening on ADDR`",
+    })?;
+    let (mut counter, addr) = Process::start_server(
+        session,
+        "udp-server",
+        &["--listen", "127.0.0.1:0", "--count", "--delay-us", "20"],
+    )?;
+
+    session.narrator.step(Step {
+        title: "A fast sender floods it with 10000 datagrams of 1000 bytes",
+        notes: "conn.Write in a loop: nothing slows a UDP sender down",
+        rust: "socket.send(&datagram), 10000 times, as fast as it can",
+        expect: "the counter reports datagrams lost (its receive buffer overflowed), and the sender was never told",
+    })?;
+    let summary = flood(session, &addr.to_string(), &[])?;
+    counter.drain();
+    let lost = count(&summary, "lost")?;
+    ensure!(lost > 0, "no datagram was lost: {summary:?}");
+    session.narrator.saw(format!(
+        "{lost} of {FLOOD} datagrams lost: the OS dropped what did not fit in the receiver's \
+         buffer, and every send still succeeded"
+    ));
+    drop(counter);
+
+    session.narrator.step(Step {
+        title: "The same flood over TCP, to the same slow receiver",
+        notes: "TCP is reliable: the receiver's window makes the sender wait (the sliding window)",
+        rust: "udp-server --count --tcp; udp-client --flood --tcp: write_all on a TcpStream",
+        expect: "the counter reports lost 0 and out of order 0",
+    })?;
+    let (mut counter, addr) = Process::start_server(
+        session,
+        "udp-server",
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--count",
+            "--delay-us",
+            "20",
+            "--tcp",
+        ],
+    )?;
+    let summary = flood(session, &addr.to_string(), &["--tcp"])?;
+    counter.drain();
+    ensure!(
+        count(&summary, "lost")? == 0 && count(&summary, "out of order")? == 0,
+        "TCP lost or reordered messages: {summary:?}"
+    );
+    session.narrator.saw(
+        "nothing lost, nothing reordered: when the receiver's buffer was full its window was 0, \
+         and the sender's write simply waited (see its longest single send)",
+    );
+    Ok(())
+}
+
+/// Runs one flood against the counter at `addr`; returns the client's summary line.
+fn flood(session: &Session<'_>, addr: &str, extra: &[&str]) -> Result<String> {
+    let mut args = vec!["--connect", addr, "--flood", FLOOD, "--size", "1000"];
+    args.extend_from_slice(extra);
+    let mut sender = Process::start(session, "udp-client", &args, false)?;
+    let status = sender.finish()?;
+    ensure!(status.success(), "udp-client exited with {status}");
+    sender
+        .lines_containing("the server counted:")
+        .first()
+        .map(|line| (*line).to_owned())
+        .context("udp-client printed no `the server counted:` line")
+}
+
+/// The number after `name` in a summary such as "received 704, lost 9296 (93.0 %), ...".
+fn count(summary: &str, name: &str) -> Result<u64> {
+    summary
+        .split(", ")
+        .flat_map(|part| part.split(": "))
+        .find_map(|part| {
+            part.strip_prefix(name)?
+                .trim_start()
+                .split(' ')
+                .next()?
+                .parse()
+                .ok()
+        })
+        .with_context(|| format!("no `{name} N` in {summary:?}"))
+}
