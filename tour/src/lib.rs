@@ -87,6 +87,18 @@ pub fn interrupted() -> bool {
     INTERRUPTED.load(Ordering::Relaxed)
 }
 
+/// Whether the tour is interrupted, or is about to be.
+///
+/// Ctrl-C at a terminal reaches the lesson's programs too, and one of them may die of it a
+/// moment before the tour's handler has raised the flag: give the flag that moment, so the
+/// lesson is not reported as failed.
+fn interrupted_soon() -> bool {
+    interrupted() || {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        interrupted()
+    }
+}
+
 /// The error a wait returns once the tour is interrupted, so that the lesson unwinds
 /// (dropping, and so stopping, its processes) and the tour knows not to go on.
 #[derive(Debug)]
@@ -226,7 +238,7 @@ pub fn run(config: &Config) -> Result<Outcome> {
                 narrator.passed(lesson);
                 results.push((lesson.name, true));
             }
-            Err(error) if error.is::<Interrupted>() || interrupted() => break,
+            Err(error) if error.is::<Interrupted>() || interrupted_soon() => break,
             Err(error) => {
                 narrator.failed(lesson, &error);
                 results.push((lesson.name, false));
