@@ -70,6 +70,8 @@ fn run(session: &mut Session<'_>) -> Result<()> {
         &["hello.txt", "--to", &addr.to_string()],
         false,
     )?;
+    // The receiver logs the file as stored before it confirms; the sender reports after.
+    receiver.wait_for_line(|line| line.contains(" stored "))?;
     let status = sender.finish()?;
     ensure!(status.success(), "file-send exited with {status}");
     ensure!(
@@ -78,7 +80,6 @@ fn run(session: &mut Session<'_>) -> Result<()> {
             .is_empty(),
         "file-send did not report the receiver's confirmation"
     );
-    receiver.wait_for_line(|line| line.contains(" stored "))?;
     session.narrator.saw(
         "the sender knows the file arrived whole: the receiver told it the size and digest it stored",
     );

@@ -44,6 +44,10 @@ fn run(session: &mut Session<'_>) -> Result<()> {
         "udp-server",
         &["--listen", "127.0.0.1:0", "--count", "--delay-us", "20"],
     )?;
+    counter.wait_for_line(|line| line.starts_with("counting"))?;
+    session
+        .narrator
+        .saw("this server never replies: it only counts which numbers arrive");
 
     session.narrator.step(Step {
         title: "A fast sender floods it with 10000 datagrams of 1000 bytes",
@@ -51,8 +55,7 @@ fn run(session: &mut Session<'_>) -> Result<()> {
         rust: "socket.send(&datagram), 10000 times, as fast as it can",
         expect: "the counter reports datagrams lost (its receive buffer overflowed), and the sender was never told",
     })?;
-    let summary = flood(session, &addr.to_string(), &[])?;
-    counter.drain();
+    let summary = flood(session, &mut counter, &addr.to_string(), &[])?;
     let lost = count(&summary, "lost")?;
     ensure!(lost > 0, "no datagram was lost: {summary:?}");
     session.narrator.saw(format!(
@@ -79,8 +82,7 @@ fn run(session: &mut Session<'_>) -> Result<()> {
             "--tcp",
         ],
     )?;
-    let summary = flood(session, &addr.to_string(), &["--tcp"])?;
-    counter.drain();
+    let summary = flood(session, &mut counter, &addr.to_string(), &["--tcp"])?;
     ensure!(
         count(&summary, "lost")? == 0 && count(&summary, "out of order")? == 0,
         "TCP lost or reordered messages: {summary:?}"
@@ -92,11 +94,18 @@ fn run(session: &mut Session<'_>) -> Result<()> {
     Ok(())
 }
 
-/// Runs one flood against the counter at `addr`; returns the client's summary line.
-fn flood(session: &Session<'_>, addr: &str, extra: &[&str]) -> Result<String> {
+/// Runs one flood against the `counter` at `addr`; returns the client's summary line.
+fn flood(
+    session: &Session<'_>,
+    counter: &mut Process,
+    addr: &str,
+    extra: &[&str],
+) -> Result<String> {
     let mut args = vec!["--connect", addr, "--flood", FLOOD, "--size", "1000"];
     args.extend_from_slice(extra);
     let mut sender = Process::start(session, "udp-client", &args, false)?;
+    // The counter logs its count when the sender says it is done, then answers it.
+    counter.wait_for_line(|line| line.contains(" done in "))?;
     let status = sender.finish()?;
     ensure!(status.success(), "udp-client exited with {status}");
     sender

@@ -41,7 +41,7 @@ fn run(session: &mut Session<'_>) -> Result<()> {
 
     session.narrator.step(Step {
         title: "The client dials; the server accepts",
-        notes: "client step 1: net.Dial(\"tcp\", addr); server: listener.Accept(), go handle(conn)",
+        notes: "client step 1: net.Dial(\"tcp\", addr); server steps 2-3: listener.Accept(), go handle(conn)",
         rust: "TcpStream::connect_timeout(&addr, timeout); listener.incoming(), thread::spawn",
         expect: "tcp-server logs `PEER connected`: the three-way handshake is done",
     })?;
@@ -59,7 +59,7 @@ fn run(session: &mut Session<'_>) -> Result<()> {
 
     session.narrator.step(Step {
         title: "The client writes lines; the server reads each and writes the reply",
-        notes: "client: conn.Write(line), conn.Read(buf); server: conn.Read(buf), conn.Write(reply)",
+        notes: "client steps 2-3: conn.Write(line), conn.Read(buf); server steps 4-5: conn.Read(buf), conn.Write(reply)",
         rust: "write_all(line), read(&mut buf); server: read_until(b'\\n'), write_all(&reply)",
         expect: "tcp-client prints HELLO, TCP and then STRASSE 你好, one reply per line",
     })?;
@@ -76,7 +76,7 @@ fn run(session: &mut Session<'_>) -> Result<()> {
 
     session.narrator.step(Step {
         title: "The client closes; the server reads 0 and closes too",
-        notes: "client step 4: conn.Close(); server: conn.Read returns io.EOF, conn.Close()",
+        notes: "client step 4: conn.Close(); server step 6: conn.Read returns io.EOF, conn.Close()",
         rust: "stream.shutdown(Shutdown::Write) at the end of input; server: read returns Ok(0)",
         expect: "tcp-client exits with status 0; tcp-server logs `disconnected: the peer closed`",
     })?;
