@@ -156,11 +156,13 @@ pub fn run(config: &Config) -> Result<Outcome> {
         return Ok(Outcome::Passed);
     }
 
+    // ANCHOR: ctrlc
     // std has no portable way to catch Ctrl-C without `unsafe`; the ctrlc crate does it (a
     // signal handler on Unix, a console handler on Windows). The handler only raises a
     // flag: cleaning up happens in the tour's own thread, through the guards' `Drop`s.
     ctrlc::set_handler(|| INTERRUPTED.store(true, Ordering::Relaxed))
         .context("could not install the Ctrl-C handler")?;
+    // ANCHOR_END: ctrlc
 
     let chosen: Vec<&Lesson> = LESSONS
         .iter()

@@ -119,6 +119,7 @@ impl Narrator {
 
     /// The commands a student types to run the lesson by hand.
     pub fn by_hand(&self, lesson: &Lesson) {
+        println!();
         println!("To run it yourself:");
         for (terminal, command) in lesson.by_hand {
             println!("   {terminal:<11} {command}");

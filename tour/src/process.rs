@@ -233,6 +233,7 @@ impl Process {
     }
 }
 
+// ANCHOR: drop
 impl Drop for Process {
     fn drop(&mut self) {
         // Kill, then wait: without the wait a dead child stays a zombie until the tour ends.
@@ -241,6 +242,7 @@ impl Drop for Process {
         let _ = self.child.wait();
     }
 }
+// ANCHOR_END: drop
 
 /// Reads `source` line by line on a thread of its own and sends each line to `sink`.
 fn forward_lines(source: impl Read + Send + 'static, from_stderr: bool, sink: Sender<Line>) {
