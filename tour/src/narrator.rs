@@ -111,7 +111,13 @@ impl Narrator {
                 println!("FAILED: lesson {}, step {number} ({title})", lesson.name);
                 println!("   expected: {expect}");
             }
-            None => println!("FAILED: lesson {}, before its first step", lesson.name),
+            None => {
+                println!("FAILED: lesson {}, before its first step", lesson.name);
+                println!(
+                    "   expected: its programs build: {}",
+                    lesson.programs.join(", ")
+                );
+            }
         }
         println!("   got:      {error:#}");
         println!("   The tour goes on with the next lesson.");

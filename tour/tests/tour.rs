@@ -23,8 +23,14 @@ struct Tour {
 
 impl Tour {
     fn start(args: &[&str], keyboard: bool) -> Tour {
+        Tour::start_with(args, keyboard, &[])
+    }
+
+    /// Like [`Tour::start`], with extra environment variables.
+    fn start_with(args: &[&str], keyboard: bool, env: &[(&str, &std::ffi::OsStr)]) -> Tour {
         let mut child = Command::new(env!("CARGO_BIN_EXE_tour"))
             .args(args)
+            .envs(env.iter().copied())
             .stdin(if keyboard {
                 Stdio::piped()
             } else {
@@ -283,4 +289,64 @@ fn ctrl_c_stops_every_program_and_removes_the_files() {
     assert!(!stdout.contains("Summary:"), "{stdout}");
     assert_nothing_left_behind(&stdout);
     drop(keyboard);
+}
+
+/// A lesson whose code does not compile fails alone: the tour builds each lesson's programs
+/// on its own when building them all at once failed. The broken build is played by a fake
+/// `cargo` (the tour runs `$CARGO`) that refuses to build `udp-client` and runs the real
+/// cargo for everything else.
+#[cfg(unix)]
+#[test]
+fn a_lesson_that_does_not_build_fails_alone() {
+    use std::os::unix::fs::PermissionsExt;
+
+    let folder = tempfile::tempdir().expect("a temporary folder");
+    let fake_cargo = folder.path().join("cargo");
+    std::fs::write(
+        &fake_cargo,
+        "#!/bin/sh\n\
+         for arg in \"$@\"; do\n\
+           if [ \"$arg\" = udp-client ]; then\n\
+             echo 'error: could not compile `udp-client` (the test pretends)' >&2; exit 101\n\
+           fi\n\
+         done\n\
+         exec \"$REAL_CARGO\" \"$@\"\n",
+    )
+    .expect("can write the fake cargo");
+    std::fs::set_permissions(&fake_cargo, std::fs::Permissions::from_mode(0o755))
+        .expect("can make the fake cargo executable");
+    let real_cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+
+    let tour = Tour::start_with(
+        &["--print-pids"],
+        false,
+        &[
+            ("CARGO", fake_cargo.as_os_str()),
+            ("REAL_CARGO", &real_cargo),
+        ],
+    );
+    let (status, stdout, _) = tour.finish();
+    assert_eq!(status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("building each lesson's programs on its own instead"),
+        "{stdout}"
+    );
+    for failed in ["udp", "loss"] {
+        assert!(
+            stdout.contains(&format!("FAILED: lesson {failed}, before its first step")),
+            "{stdout}"
+        );
+        assert!(
+            stdout.contains(&format!("  {failed:<8} FAILED")),
+            "{stdout}"
+        );
+    }
+    for passed in ["tcp", "args", "file", "states", "socks"] {
+        assert!(
+            stdout.contains(&format!("  {passed:<8} passed")),
+            "{stdout}"
+        );
+    }
+    assert!(stdout.contains("5 of 7 lessons passed."), "{stdout}");
+    assert_nothing_left_behind(&stdout);
 }
