@@ -151,6 +151,8 @@ fn run(session: &mut Session<'_>) -> Result<()> {
             .map(|line| line.text.as_str())
             .collect();
         check(lab_step, &block, index + 1)?;
+        // The check passed: the lab's report says what the step expected.
+        session.narrator.saw(lab_step.step.expect);
     }
     Ok(())
 }
