@@ -10,7 +10,7 @@ use std::sync::mpsc::{self, Receiver};
 use std::thread;
 use std::time::{Duration, Instant};
 
-/// The whole tour takes about ten seconds on a laptop; a slow CI machine gets much more.
+/// The whole tour takes a few seconds on a laptop; a slow, shared CI machine gets much more.
 const TOUR_TIMEOUT: Duration = Duration::from_secs(180);
 
 /// The tour binary running, its stdout collected line by line as it comes; killed on drop.

@@ -93,8 +93,8 @@ fn run(session: &mut Session<'_>) -> Result<()> {
         "a client printed a reply meant for the other one"
     );
     session.narrator.saw(format!(
-        "one thread, one socket, answered {peer_a} and {} in turn; each client saw only its own \
-         replies (a connected UDP socket drops datagrams from anyone but its server)",
+        "one thread, one socket, answered {peer_a} and {} in turn; each client got only its \
+         own replies, because each reply goes to the address its datagram came from",
         peer_b.unwrap_or_default()
     ));
 
