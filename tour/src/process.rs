@@ -120,7 +120,16 @@ impl Process {
 
     /// Waits for a line on stdout that `wanted` accepts, showing every line until then.
     pub fn wait_for_line(&mut self, wanted: impl Fn(&str) -> bool) -> Result<String> {
-        let deadline = Instant::now() + STEP_TIMEOUT;
+        self.wait_for_line_within(STEP_TIMEOUT, wanted)
+    }
+
+    /// [`Process::wait_for_line`] for a step that may take longer than [`STEP_TIMEOUT`].
+    pub fn wait_for_line_within(
+        &mut self,
+        timeout: Duration,
+        wanted: impl Fn(&str) -> bool,
+    ) -> Result<String> {
+        let deadline = Instant::now() + timeout;
         loop {
             match self.next_line(deadline)? {
                 Some(line) if !line.from_stderr && wanted(&line.text) => return Ok(line.text),
@@ -197,7 +206,7 @@ impl Process {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
                 bail!(
-                    "`{}` printed nothing more within {STEP_TIMEOUT:?}{}",
+                    "`{}` did not get there in time (stuck?){}",
                     self.name,
                     self.stderr_summary()
                 );

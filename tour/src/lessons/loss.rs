@@ -4,6 +4,8 @@
 //! The receiver is `udp-server --count --delay-us 20`: it pauses after each message, so
 //! messages arrive faster than it takes them. What happens to the excess is the lesson.
 
+use std::time::Duration;
+
 use anyhow::{Context, Result, ensure};
 
 use super::Lesson;
@@ -31,6 +33,10 @@ pub const LESSON: Lesson = Lesson {
 /// How many messages each flood sends: enough to overflow a UDP receive buffer many times
 /// over, few enough that the TCP run, paced by the slow receiver, takes about a second.
 const FLOOD: &str = "10000";
+
+/// How long a flood may take. The TCP one is paced by the receiver's 20 µs pauses: about a
+/// second on an idle machine, many more on a busy one, where each pause oversleeps.
+const FLOOD_TIMEOUT: Duration = Duration::from_secs(60);
 
 fn run(session: &mut Session<'_>) -> Result<()> {
     session.narrator.step(Step {
@@ -105,7 +111,7 @@ fn flood(
     args.extend_from_slice(extra);
     let mut sender = Process::start(session, "udp-client", &args, false)?;
     // The counter logs its count when the sender says it is done, then answers it.
-    counter.wait_for_line(|line| line.contains(" done in "))?;
+    counter.wait_for_line_within(FLOOD_TIMEOUT, |line| line.contains(" done in "))?;
     let status = sender.finish()?;
     ensure!(status.success(), "udp-client exited with {status}");
     sender
