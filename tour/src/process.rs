@@ -206,7 +206,7 @@ impl Process {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
                 bail!(
-                    "`{}` did not get there in time (stuck?){}",
+                    "`{}` printed nothing further in time: is it stuck?{}",
                     self.name,
                     self.stderr_summary()
                 );
