@@ -19,7 +19,8 @@ use anyhow::{Context, Result, bail};
 
 use crate::{Session, narrator};
 
-/// The longest any single wait of the tour may take: a server's first line, a reply, an exit.
+/// The longest a single wait of the tour may take (a server's first line, a reply, an exit),
+/// unless its step says otherwise.
 ///
 /// On loopback each takes milliseconds; the bound turns a stuck program into a failed step
 /// instead of a tour that hangs in front of a class.
@@ -33,6 +34,7 @@ const POLL: Duration = Duration::from_millis(20);
 pub struct Line {
     /// Printed on stderr (an error) rather than stdout.
     pub from_stderr: bool,
+    /// The line, without its line ending.
     pub text: String,
 }
 
