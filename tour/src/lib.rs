@@ -15,6 +15,16 @@
 //! * a failing step does not stop the tour: the lesson is marked failed, with what was
 //!   expected and what happened, and the next lesson runs.
 
+/// `println!` that never panics: if stdout is gone (say, the tour is piped into `head`), the
+/// line is dropped and the tour goes on, so every program it started is still stopped and
+/// every file removed by the usual `Drop`s.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 pub mod lessons;
 pub mod narrator;
 pub mod process;
@@ -151,7 +161,7 @@ impl Session<'_> {
 pub fn run(config: &Config) -> Result<Outcome> {
     if config.list {
         for lesson in LESSONS {
-            println!("{:<8} {}", lesson.name, lesson.title);
+            say!("{:<8} {}", lesson.name, lesson.title);
         }
         return Ok(Outcome::Passed);
     }
@@ -180,7 +190,7 @@ pub fn run(config: &Config) -> Result<Outcome> {
         .prefix("socket-tour-")
         .tempdir()
         .context("could not create a temporary directory for the tour's files")?;
-    println!(
+    say!(
         "The tour's files live in {} (removed at the end).",
         workspace.path().display()
     );
@@ -193,7 +203,7 @@ pub fn run(config: &Config) -> Result<Outcome> {
         .flat_map(|lesson| lesson.programs.iter().copied())
         .collect();
     let names: Vec<&str> = names.into_iter().collect();
-    println!(
+    say!(
         "Building the lessons' programs: cargo build -p {}",
         names.join(" -p ")
     );
@@ -201,7 +211,7 @@ pub fn run(config: &Config) -> Result<Outcome> {
         Ok(built) => Some(built),
         Err(_) if interrupted_soon() => return Ok(Outcome::Interrupted),
         Err(error) => {
-            println!("{error:#}; building each lesson's programs on its own instead");
+            say!("{error:#}; building each lesson's programs on its own instead");
             None
         }
     };
@@ -266,19 +276,17 @@ pub fn run(config: &Config) -> Result<Outcome> {
         .with_context(|| format!("could not remove the tour's files in {}", path.display()))?;
 
     if interrupted() {
-        println!();
-        println!(
-            "Interrupted: every program the tour started is stopped, and its files are removed."
-        );
+        say!();
+        say!("Interrupted: every program the tour started is stopped, and its files are removed.");
         return Ok(Outcome::Interrupted);
     }
-    println!();
-    println!("Summary:");
+    say!();
+    say!("Summary:");
     for (name, passed) in &results {
-        println!("  {name:<8} {}", if *passed { "passed" } else { "FAILED" });
+        say!("  {name:<8} {}", if *passed { "passed" } else { "FAILED" });
     }
     let passed = results.iter().filter(|(_, passed)| *passed).count();
-    println!("{passed} of {} lessons passed.", results.len());
+    say!("{passed} of {} lessons passed.", results.len());
     if passed < results.len() {
         return Ok(Outcome::Failed);
     }

@@ -1,8 +1,7 @@
 //! The narrator: prints each lesson and step, the notes' call next to the Rust call, what
 //! the programs print, and what it shows; with `--step` it pauses before each step.
 //!
-//! Everything goes to stdout with `println!`: the tour is an interactive program whose
-//! output *is* its job, so a closed stdout may stop it.
+//! Everything goes to stdout with `say!` (a `println!` that cannot panic, see `lib.rs`).
 
 use std::fmt::Display;
 use std::io::{self, BufRead, Write};
@@ -52,10 +51,11 @@ impl Narrator {
     pub fn lesson(&mut self, index: usize, total: usize, lesson: &Lesson) {
         self.step = 0;
         self.current = None;
-        println!();
-        println!(
+        say!();
+        say!(
             "=== Lesson {index} of {total}: {} ({}) ===",
-            lesson.title, lesson.name
+            lesson.title,
+            lesson.name
         );
     }
 
@@ -64,10 +64,10 @@ impl Narrator {
         crate::check_interrupted()?;
         self.step += 1;
         self.current = Some((self.step, step.title.to_owned(), step.expect.to_owned()));
-        println!();
-        println!("Step {}. {}", self.step, step.title);
-        println!("   notes: {}", step.notes);
-        println!("   Rust:  {}", step.rust);
+        say!();
+        say!("Step {}. {}", self.step, step.title);
+        say!("   notes: {}", step.notes);
+        say!("   Rust:  {}", step.rust);
         if self.pause {
             self.wait_for_enter()?;
         }
@@ -89,52 +89,52 @@ impl Narrator {
         if label != program {
             line.push_str(&format!("    # {label}"));
         }
-        println!("{line}");
+        say!("{line}");
     }
 
     /// States what the step showed.
     pub fn saw(&self, finding: impl Display) {
-        println!("   -> {finding}");
+        say!("   -> {finding}");
     }
 
     /// A lesson ended with every step as expected.
     pub fn passed(&self, lesson: &Lesson) {
-        println!();
-        println!("Lesson {} passed.", lesson.name);
+        say!();
+        say!("Lesson {} passed.", lesson.name);
     }
 
     /// A lesson stopped at a step that failed: what was expected, and what happened.
     pub fn failed(&self, lesson: &Lesson, error: &anyhow::Error) {
-        println!();
+        say!();
         match &self.current {
             Some((number, title, expect)) => {
-                println!("FAILED: lesson {}, step {number} ({title})", lesson.name);
-                println!("   expected: {expect}");
+                say!("FAILED: lesson {}, step {number} ({title})", lesson.name);
+                say!("   expected: {expect}");
             }
             None => {
-                println!("FAILED: lesson {}, before its first step", lesson.name);
-                println!(
+                say!("FAILED: lesson {}, before its first step", lesson.name);
+                say!(
                     "   expected: its programs build: {}",
                     lesson.programs.join(", ")
                 );
             }
         }
-        println!("   got:      {error:#}");
-        println!("   The tour goes on with the next lesson.");
+        say!("   got:      {error:#}");
+        say!("   The tour goes on with the next lesson.");
     }
 
     /// The commands a student types to run the lesson by hand.
     pub fn by_hand(&self, lesson: &Lesson) {
-        println!();
-        println!("To run it yourself:");
+        say!();
+        say!("To run it yourself:");
         for (terminal, command) in lesson.by_hand {
-            println!("   {terminal:<11} {command}");
+            say!("   {terminal:<11} {command}");
         }
     }
 
     fn wait_for_enter(&mut self) -> Result<()> {
         let keyboard = self.keyboard.get_or_insert_with(read_enter_presses);
-        print!("   [press Enter to run this step]");
+        let _ = write!(io::stdout(), "   [press Enter to run this step]");
         let _ = io::stdout().flush();
         loop {
             crate::check_interrupted()?;
@@ -143,7 +143,7 @@ impl Narrator {
                 Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => {
                     // stdin ended (Ctrl-D, or not a terminal): play on without pausing.
-                    println!();
+                    say!();
                     self.pause = false;
                     return Ok(());
                 }
@@ -169,11 +169,11 @@ fn read_enter_presses() -> Receiver<()> {
 /// `!` its stderr (and `<`, in [`typed`], its input).
 pub fn output(program: &str, from_stderr: bool, line: &str) {
     let mark = if from_stderr { '!' } else { '|' };
-    println!("     {program} {mark} {line}");
+    say!("     {program} {mark} {line}");
 }
 
 /// Shows a line the tour types into a program's input, as a student would at its keyboard.
 pub fn typed(program: &str, line: &str) {
     let shown = if line.is_empty() { "(Enter)" } else { line };
-    println!("     {program} < {shown}");
+    say!("     {program} < {shown}");
 }

@@ -87,7 +87,7 @@ impl Process {
             .spawn()
             .with_context(|| format!("could not start {}", path.display()))?;
         if session.print_pids() {
-            println!("pid {} {label}", child.id());
+            say!("pid {} {label}", child.id());
         }
         let (sender, lines) = mpsc::channel();
         if let Some(stdout) = child.stdout.take() {

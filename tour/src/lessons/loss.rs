@@ -59,15 +59,26 @@ fn run(session: &mut Session<'_>) -> Result<()> {
         title: "A fast sender floods it with 10000 datagrams of 1000 bytes",
         notes: "conn.Write in a loop: nothing slows a UDP sender down",
         rust: "socket.send(&datagram), 10000 times, as fast as it can",
-        expect: "the counter reports datagrams lost (its receive buffer overflowed), and the sender was never told",
+        expect: "the counts add up (received + lost = sent); usually many are lost, and the sender is never told",
     })?;
     let summary = flood(session, &mut counter, &addr.to_string(), &[])?;
-    let lost = count(&summary, "lost")?;
-    ensure!(lost > 0, "no datagram was lost: {summary:?}");
-    session.narrator.saw(format!(
-        "{lost} of {FLOOD} datagrams lost: the OS dropped what did not fit in the receiver's \
-         buffer, and every send still succeeded"
-    ));
+    let (received, lost) = (count(&summary, "received")?, count(&summary, "lost")?);
+    ensure!(
+        received + lost == FLOOD.parse::<u64>()?,
+        "received + lost is not {FLOOD}: {summary:?}"
+    );
+    // Loss depends on the machine (its buffer sizes, its scheduler): report it, never demand it.
+    if lost > 0 {
+        session.narrator.saw(format!(
+            "{lost} of {FLOOD} datagrams lost: the OS dropped what did not fit in the \
+             receiver's buffer, and every send still succeeded"
+        ));
+    } else {
+        session.narrator.saw(
+            "nothing lost this time: this machine's receiver kept up. Run the lesson again, \
+             or raise --delay-us, to see UDP drop datagrams",
+        );
+    }
     drop(counter);
 
     session.narrator.step(Step {
