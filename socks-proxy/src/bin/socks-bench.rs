@@ -9,7 +9,14 @@
 //!
 //! Everything runs in this process, on loopback: a source server that sends as many bytes
 //! as it is asked for, the proxy (the lesson's own `serve`, with default settings), and a
-//! client. Direct and proxied rounds alternate, so both see the same machine load.
+//! client.
+//!
+//! Each round is a pair: one download direct, one through the proxy, back to back (which
+//! goes first alternates), and the pair's ratio is the round's figure. The two halves of a
+//! pair see nearly the same machine load, so the ratio is fair even on a busy machine where
+//! the speeds themselves jump about; the median of the rounds' ratios is the result. (The
+//! best direct round against the best proxied round would compare moments of different
+//! load, and flatter or blacken the proxy by chance.)
 
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -22,6 +29,10 @@ use anyhow::{Context, Result, bail};
 use clap::Parser;
 use socks_proxy::wire::{self, Command, Greeting, Method, ReplyCode, Request, Target};
 
+/// The source's and the client's read and write size: fixed, so that changing the proxy's
+/// [`socks_proxy::RELAY_BUFFER`] changes only the proxy.
+const IO_BUFFER: usize = 64 * 1024;
+
 /// Measures the throughput and connection rate of socks-proxy against a direct connection.
 #[derive(Debug, Parser)]
 struct Args {
@@ -29,8 +40,10 @@ struct Args {
     #[arg(long, value_name = "MIB", default_value_t = 1024)]
     size_mib: u64,
 
-    /// How many direct and proxied downloads each (alternating); the best of each counts.
-    #[arg(long, value_name = "N", default_value_t = 3)]
+    /// How many rounds, each one download direct and one through the proxy; the median of
+    /// the rounds' ratios is the result.
+    #[arg(long, value_name = "N", default_value_t = 5,
+          value_parser = clap::value_parser!(u32).range(1..))]
     rounds: u32,
 
     /// How many connections to open, one after another, for the connections-per-second
@@ -47,25 +60,45 @@ fn run(args: &Args) -> Result<()> {
     let source = start_source()?;
     let proxy = start_proxy()?;
     let size = args.size_mib * 1024 * 1024;
+    let cpus = thread::available_parallelism().map_or(0, usize::from);
     println!(
-        "source {source}, proxy {proxy}; {} MiB per download",
-        args.size_mib
+        "source {source}, proxy {proxy}; {} MiB per download; {cpus} CPUs; relay buffer {} KiB{}",
+        args.size_mib,
+        socks_proxy::RELAY_BUFFER / 1024,
+        load_average().map_or(String::new(), |load| format!("; load average {load}")),
     );
 
-    let (mut direct_best, mut proxied_best) = (0.0_f64, 0.0_f64);
+    let mut ratios = Vec::new();
     for round in 1..=args.rounds {
-        let direct = mib_per_s(size, download(connect_direct(source)?, size)?);
-        let proxied = mib_per_s(size, download(connect_via_proxy(proxy, source)?, size)?);
-        println!("round {round}: direct {direct:8.0} MiB/s   via proxy {proxied:8.0} MiB/s");
-        direct_best = direct_best.max(direct);
-        proxied_best = proxied_best.max(proxied);
+        let direct =
+            || -> Result<f64> { Ok(mib_per_s(size, download(connect_direct(source)?, size)?)) };
+        let proxied = || -> Result<f64> {
+            Ok(mib_per_s(
+                size,
+                download(connect_via_proxy(proxy, source)?, size)?,
+            ))
+        };
+        // Alternate which goes first, so neither always gets the warmer (or quieter) turn.
+        let (direct, proxied) = if round % 2 == 1 {
+            let d = direct()?;
+            (d, proxied()?)
+        } else {
+            let p = proxied()?;
+            (direct()?, p)
+        };
+        let ratio = proxied / direct;
+        println!(
+            "round {round}: direct {direct:6.0} MiB/s   via proxy {proxied:6.0} MiB/s   \
+             ratio {ratio:.2}"
+        );
+        ratios.push(ratio);
     }
-    let ratio = proxied_best / direct_best;
+    let (median, min, max) = summary(&mut ratios).context("no rounds were run")?;
     println!(
-        "throughput: direct {direct_best:.0} MiB/s, via proxy {proxied_best:.0} MiB/s: \
-         the proxy keeps {:.0}% (costs {:.0}%)",
-        ratio * 100.0,
-        (1.0 - ratio) * 100.0
+        "throughput via proxy / direct, median of {} rounds: {median:.2} (min {min:.2}, \
+         max {max:.2}): the proxy costs {:.0}% of direct throughput",
+        ratios.len(),
+        (1.0 - median) * 100.0
     );
 
     let direct_rate = connection_rate(args.connections, || connect_direct(source))?;
@@ -93,7 +126,7 @@ fn send_requested(mut stream: TcpStream) -> io::Result<()> {
     let mut size = [0; 8];
     stream.read_exact(&mut size)?;
     let mut left = u64::from_be_bytes(size);
-    let chunk = vec![0x5A; socks_proxy::RELAY_BUFFER];
+    let chunk = vec![0x5A; IO_BUFFER];
     while left > 0 {
         let n = left.min(chunk.len() as u64) as usize;
         stream.write_all(&chunk[..n])?;
@@ -158,7 +191,7 @@ fn read_message<T>(stream: &mut TcpStream, parse: fn(&[u8]) -> wire::Parsed<T>) 
 fn download(mut stream: TcpStream, size: u64) -> Result<Duration> {
     let start = Instant::now();
     stream.write_all(&size.to_be_bytes())?;
-    let mut buffer = vec![0; socks_proxy::RELAY_BUFFER];
+    let mut buffer = vec![0; IO_BUFFER];
     let mut received = 0;
     loop {
         match stream.read(&mut buffer)? {
@@ -170,6 +203,26 @@ fn download(mut stream: TcpStream, size: u64) -> Result<Duration> {
         bail!("received {received} of {size} bytes");
     }
     Ok(start.elapsed())
+}
+
+/// The median, smallest and largest of `values`; `None` if there are none.
+fn summary(values: &mut [f64]) -> Option<(f64, f64, f64)> {
+    values.sort_by(f64::total_cmp);
+    let (&min, &max) = (values.first()?, values.last()?);
+    let middle = values.len() / 2;
+    let median = if values.len() % 2 == 1 {
+        values[middle]
+    } else {
+        (values[middle - 1] + values[middle]) / 2.0
+    };
+    Some((median, min, max))
+}
+
+/// The 1-minute load average (Linux): how many threads wanted a CPU, on average. Above the
+/// CPU count, the benchmark's own threads had to wait their turn.
+fn load_average() -> Option<String> {
+    let text = std::fs::read_to_string("/proc/loadavg").ok()?;
+    text.split_whitespace().next().map(str::to_owned)
 }
 
 fn mib_per_s(size: u64, took: Duration) -> f64 {
