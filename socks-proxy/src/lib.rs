@@ -925,8 +925,17 @@ fn copy_one_way(
             Ok(n) => n,
             Err(error) if error.kind() == ErrorKind::Interrupted => continue,
             // Silence this way is fine while the other way is busy (a long download
-            // after a short request); the relay is idle only when both ways are.
-            Err(error) if is_timeout(&error) && activity.idle_for() < idle => continue,
+            // after a short request); the relay is idle only when both ways are. Wait
+            // again only for what is left of the idle time since the last byte either way,
+            // or a relay could stay open for nearly twice --idle-timeout.
+            Err(error) if is_timeout(&error) && activity.idle_for() < idle => {
+                let left = idle.saturating_sub(activity.idle_for());
+                if left.is_zero() || from.set_read_timeout(Some(left)).is_err() {
+                    abort(from, to);
+                    return Err(error);
+                }
+                continue;
+            }
             Err(error) => {
                 abort(from, to);
                 return Err(error);

@@ -113,6 +113,51 @@ fn an_idle_relay_is_closed_by_the_proxy() {
 }
 
 #[test]
+fn a_relay_closes_one_idle_timeout_after_its_last_byte_not_two() {
+    // The target sends a few bytes 1.5 s in, then half-closes; the client stays silent.
+    // The upload direction's first wait (3 s) ends 1.5 s after that last byte: it must
+    // wait only the 1.5 s left, not another full 3 s (which would close at 4.5 s).
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a free loopback port");
+    let target = listener.local_addr().expect("bound address");
+    let server = thread::spawn(move || {
+        let mut stream = common::testing::accept(&listener);
+        thread::sleep(Duration::from_millis(1500));
+        stream.write_all(b"last\n").expect("the last bytes");
+        let sent = Instant::now();
+        stream.shutdown(Shutdown::Write).expect("half-close");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("a bound on the wait");
+        let mut rest = Vec::new();
+        // Returns when the proxy gives up on the idle relay and closes this side.
+        stream
+            .read_to_end(&mut rest)
+            .expect("the proxy closes within 10 s");
+        sent.elapsed()
+    });
+    let proxy = proxy(&["--idle-timeout", "3"]);
+    let mut stream = socks5_connect(proxy.addr(), target);
+    let mut received = Vec::new();
+    stream
+        .read_to_end(&mut received)
+        .expect("the last bytes, then the target's FIN");
+    assert_eq!(received, b"last\n");
+    let closed_after = server.join().expect("the target thread ends");
+    assert!(
+        closed_after >= Duration::from_millis(2900),
+        "closed {closed_after:?} after the last byte: sooner than --idle-timeout"
+    );
+    assert!(
+        closed_after < Duration::from_millis(4000),
+        "closed {closed_after:?} after the last byte: the idle time was counted twice"
+    );
+    proxy
+        .stdout
+        .wait_for("idle for 3 s (--idle-timeout)", STEP_TIMEOUT);
+    drop(stream);
+}
+
+#[test]
 fn a_busy_download_keeps_a_silent_upload_alive() {
     // The client sends nothing after its request, for longer than the idle timeout, while
     // the target sends a chunk every 200 ms: the relay is busy, not idle.
