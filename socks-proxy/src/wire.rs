@@ -318,9 +318,13 @@ pub fn parse_socks4_request(bytes: &[u8]) -> Parsed<Socks4Request> {
 
 /// Encodes a SOCKS4 request (SOCKS4a when the target is a name), as a client sends it.
 ///
-/// Fails when the target is IPv6 (SOCKS4 cannot say it), or the user id is too long or
-/// contains a zero byte.
+/// Fails when the command is UDP ASSOCIATE or the target is IPv6 (SOCKS4 can say
+/// neither), or the user id is too long or contains a zero byte.
 pub fn encode_socks4_request(request: &Socks4Request) -> Result<Vec<u8>, WireError> {
+    if request.command == Command::UdpAssociate {
+        // SOCKS4 has CONNECT (1) and BIND (2) only; a 3 would be refused by any server.
+        return Err(WireError::UnknownCommand(Command::UdpAssociate as u8));
+    }
     if request.user_id.len() > MAX_SOCKS4_USER_ID || request.user_id.contains(&0) {
         return Err(WireError::FieldLength);
     }
@@ -904,7 +908,15 @@ mod tests {
         let v6 = Target::Addr(addr("[::1]:80"));
         assert!(encode_socks4_request(&request(v6, b"")).is_err());
         let v4 = Target::Addr(addr("127.0.0.1:80"));
-        assert!(encode_socks4_request(&request(v4, b"a\0b")).is_err());
+        assert!(encode_socks4_request(&request(v4.clone(), b"a\0b")).is_err());
+        let udp = Socks4Request {
+            command: Command::UdpAssociate,
+            ..request(v4, b"")
+        };
+        assert_eq!(
+            encode_socks4_request(&udp),
+            Err(WireError::UnknownCommand(3))
+        );
     }
 
     #[test]
