@@ -464,6 +464,12 @@ fn socks4(mut handshake: Handshake<'_>, config: &Config) -> Result<String> {
         refuse(client, &rejected);
         bail!("SOCKS4 refused: this proxy requires a password (--user), which SOCKS4 cannot send");
     }
+    // A name as the target is what makes a request SOCKS4a.
+    let version = if matches!(request.target, Target::Name(..)) {
+        "SOCKS4a"
+    } else {
+        "SOCKS4"
+    };
     if request.command == Command::Bind {
         // SOCKS4 replies carry IPv4 addresses only, so it can listen on IPv4 only.
         if !client.local_addr()?.is_ipv4() {
@@ -474,7 +480,7 @@ fn socks4(mut handshake: Handshake<'_>, config: &Config) -> Result<String> {
             Some(SocketAddr::V4(addr)) => wire::encode_socks4_reply(Socks4Status::Granted, addr),
             _ => rejected,
         };
-        return bind(handshake, &request.target, config, &reply, "SOCKS4");
+        return bind(handshake, &request.target, config, &reply, version);
     }
     // 6. Connect. SOCKS4 has a single failure code, so the reason goes to the log only.
     let target = match connect(&request.target, client, config) {
@@ -482,7 +488,7 @@ fn socks4(mut handshake: Handshake<'_>, config: &Config) -> Result<String> {
         Err(refusal) => {
             refuse(client, &rejected);
             bail!(
-                "SOCKS4 CONNECT {} rejected: {}",
+                "{version} CONNECT {} rejected: {}",
                 request.target,
                 refusal.reason
             );
@@ -495,11 +501,6 @@ fn socks4(mut handshake: Handshake<'_>, config: &Config) -> Result<String> {
     };
     handshake.send(&wire::encode_socks4_reply(Socks4Status::Granted, bound))?;
     // 8. Relay.
-    let version = if matches!(request.target, Target::Name(..)) {
-        "SOCKS4a"
-    } else {
-        "SOCKS4"
-    };
     log(format_args!(
         "{} {version} CONNECT {} via {bound}: relaying",
         handshake.peer, request.target
