@@ -840,14 +840,29 @@ fn connect_refusal(addr: SocketAddr, error: &io::Error, timeout_secs: u64) -> Re
 // ANCHOR_END: connect
 
 /// The addresses of a target: itself, or what its name resolves to.
+///
+/// Names go to the system resolver (`getaddrinfo`), except those under `.invalid`: RFC
+/// 6761 reserves them so that they never resolve and asks resolvers to answer "no such
+/// name" at once, without asking a DNS server. The system resolver may not do that, so the
+/// proxy does.
 fn resolve(target: &Target) -> Result<Vec<SocketAddr>, String> {
     match target {
         Target::Addr(addr) => Ok(vec![*addr]),
+        Target::Name(name, _) if is_reserved_invalid(name.as_str()) => Err(format!(
+            "cannot resolve {}: names under .invalid never resolve (RFC 6761)",
+            name.as_str()
+        )),
         Target::Name(name, port) => (name.as_str(), *port)
             .to_socket_addrs()
             .map(Iterator::collect)
             .map_err(|error| format!("cannot resolve {}: {error}", name.as_str())),
     }
+}
+
+/// Whether `name` is `invalid` or a name under it (case-insensitive, trailing dot allowed).
+fn is_reserved_invalid(name: &str) -> bool {
+    let name = name.strip_suffix('.').unwrap_or(name).to_ascii_lowercase();
+    name == "invalid" || name.ends_with(".invalid")
 }
 
 // ANCHOR: rules
@@ -1337,6 +1352,21 @@ mod tests {
         assert_eq!(code(ErrorKind::HostUnreachable), ReplyCode::HostUnreachable);
         assert_eq!(code(ErrorKind::TimedOut), ReplyCode::HostUnreachable);
         assert_eq!(code(ErrorKind::PermissionDenied), ReplyCode::GeneralFailure);
+    }
+
+    #[test]
+    fn names_under_invalid_are_refused_without_asking_dns() {
+        for name in ["invalid", "no-such-host.invalid", "A.B.INVALID."] {
+            assert!(is_reserved_invalid(name), "{name}");
+        }
+        for name in [
+            "localhost",
+            "invalid.example",
+            "notinvalid",
+            "example.invalid.com",
+        ] {
+            assert!(!is_reserved_invalid(name), "{name}");
+        }
     }
 
     #[test]

@@ -221,6 +221,34 @@ fn a_refused_target_is_reported_as_connection_refused() {
 }
 
 #[test]
+fn a_name_that_does_not_resolve_is_reported_as_host_unreachable() {
+    if !have_curl() {
+        return;
+    }
+    let proxy = proxy(&[]);
+    let addr = proxy.addr().to_string();
+    // `.invalid` never resolves (RFC 6761), and the proxy answers it without asking DNS:
+    // nothing leaves the machine, with or without a network.
+    let url = "http://no-such-host.invalid/";
+    let (ok, _, error) = fetch("--socks5-hostname", &addr, url, &[]);
+    assert!(!ok);
+    // 4 is "host unreachable".
+    assert!(error.contains("(4)"), "curl said: {error}");
+    proxy.stdout.wait_for(
+        "SOCKS5 CONNECT no-such-host.invalid:80 refused (HostUnreachable)",
+        STEP_TIMEOUT,
+    );
+    // SOCKS4a: the same failure, with SOCKS4's one failure code.
+    let (ok, _, error) = fetch("--socks4a", &addr, url, &[]);
+    assert!(!ok);
+    assert!(error.contains("(91)"), "curl said: {error}");
+    proxy.stdout.wait_for(
+        "SOCKS4a CONNECT no-such-host.invalid:80 rejected: cannot resolve",
+        STEP_TIMEOUT,
+    );
+}
+
+#[test]
 fn the_proxy_will_not_connect_to_itself() {
     if !have_curl() {
         return;
