@@ -56,7 +56,7 @@ pub const UDP_POLL: Duration = Duration::from_millis(100);
 /// from these, and the set must not grow without bound.
 pub const MAX_UDP_PEERS: usize = 256;
 
-/// A SOCKS4, SOCKS4a and SOCKS5 proxy (TCP CONNECT and UDP ASSOCIATE).
+/// A SOCKS4, SOCKS4a and SOCKS5 proxy (TCP CONNECT and BIND, and UDP ASSOCIATE).
 ///
 /// Run it, then in a second terminal:
 ///   curl --socks5-hostname 127.0.0.1:1080 http://example.com/
