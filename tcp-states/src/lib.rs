@@ -438,7 +438,8 @@ struct Lab<'a> {
     input: &'a mut dyn BufRead,
     out: &'a mut dyn Write,
     observations: Vec<Observation>,
-    table_error_shown: bool,
+    /// Set once the table could not be read or understood; the steps go on without it.
+    table_unreadable: bool,
 }
 
 impl<'a> Lab<'a> {
@@ -457,7 +458,7 @@ impl<'a> Lab<'a> {
             input,
             out,
             observations: Vec::new(),
-            table_error_shown: false,
+            table_unreadable: false,
         }
     }
 
@@ -481,10 +482,17 @@ impl<'a> Lab<'a> {
 
     /// Looks at the table, prints the step and what it did, and pauses with `--step`.
     fn record(&mut self, step: Step, closer: Side) {
-        let (seen, caught) = match observe(&self.ends) {
-            Ok((snapshot, caught)) => (Some(snapshot), caught),
-            Err(error) => {
-                if !self.table_error_shown {
+        // A table found unreadable once is not read again: its note was printed once.
+        let observed = if self.table_unreadable {
+            None
+        } else {
+            let observed = observe(&self.ends).and_then(|(snapshot, caught)| {
+                table_understood(&snapshot, self.ends.server)?;
+                Ok((snapshot, caught))
+            });
+            match observed {
+                Ok(observed) => Some(observed),
+                Err(error) => {
                     say(
                         self.out,
                         format_args!(
@@ -492,10 +500,14 @@ impl<'a> Lab<'a> {
                              run anyway: watch them with the command above"
                         ),
                     );
-                    self.table_error_shown = true;
+                    self.table_unreadable = true;
+                    None
                 }
-                (None, Vec::new())
             }
+        };
+        let (seen, caught) = match observed {
+            Some((snapshot, caught)) => (Some(snapshot), caught),
+            None => (None, Vec::new()),
         };
         let observation = Observation { step, seen, caught };
         print_step(self.out, &observation, &self.ends, closer);
@@ -1353,6 +1365,23 @@ fn observe(ends: &Ends) -> Result<(Snapshot, Vec<(End, TcpState)>)> {
 }
 // ANCHOR_END: observe
 
+/// Whether a reading of the table can be believed: the listener, open from step 1 until
+/// step 8, must be in it.
+///
+/// A table read without error can still be useless: `netstat` output the parser does not
+/// understand (state names in another language, as on a German Windows, or columns in an
+/// unknown order) gives an empty list. Without this check every socket of the lab would
+/// look "gone from the table (CLOSED)", at every step: wrong, and confidently so.
+fn table_understood(snapshot: &Snapshot, server: SocketAddr) -> Result<()> {
+    if snapshot.listener.is_none() {
+        bail!(
+            "our own listener on {server} is not in it, so the output of the system's tool \
+             was not understood (state names in another language?)"
+        );
+    }
+    Ok(())
+}
+
 // ANCHOR: watch_command
 /// The command a student types in a second terminal to watch the lab's port, on this OS.
 pub fn watch_command(port: u16) -> String {
@@ -1445,6 +1474,36 @@ mod tests {
             },
         );
         assert_eq!((before_connect.client, before_connect.server), (None, None));
+    }
+
+    #[test]
+    fn a_table_without_our_listener_is_unreadable_not_empty() {
+        let ends = Ends {
+            server: v4("127.0.0.1:8003"),
+            client: Some(v4("127.0.0.1:50000")),
+        };
+        // A German Windows: netstat's state names are translated, so no line parses.
+        let german = parse_netstat(
+            "  Proto  Lokale Adresse         Remoteadresse          Status
+  TCP    127.0.0.1:8003         0.0.0.0:0              ABH\u{d6}REN
+  TCP    127.0.0.1:50000        127.0.0.1:8003         HERGESTELLT
+  TCP    127.0.0.1:8003         127.0.0.1:50000        HERGESTELLT
+",
+        );
+        let error = table_understood(&Snapshot::of(&german, &ends), ends.server)
+            .expect_err("nothing understood: the table cannot be believed");
+        assert!(error.to_string().contains("not in it"), "{error}");
+        // The same sockets in English: understood.
+        let english = parse_netstat(
+            "  TCP    127.0.0.1:8003         0.0.0.0:0              LISTENING
+  TCP    127.0.0.1:50000        127.0.0.1:8003         ESTABLISHED
+  TCP    127.0.0.1:8003         127.0.0.1:50000        ESTABLISHED
+",
+        );
+        assert!(table_understood(&Snapshot::of(&english, &ends), ends.server).is_ok());
+        // With the listener found, a missing connection is news, not an unreadable table.
+        let after_close = parse_netstat("  TCP    127.0.0.1:8003   0.0.0.0:0   LISTENING\n");
+        assert!(table_understood(&Snapshot::of(&after_close, &ends), ends.server).is_ok());
     }
 
     #[test]
