@@ -119,8 +119,8 @@ fn run(options: &Options) -> Result<()> {
     }
     println!(
         "\nfile-send: 128 KiB buffers on both sides, SHA-256 checked end to end, the copy \
-         fsynced before the confirmation.\nnc: no check, no fsync; `nc + sync` adds \
-         `sync FILE` after nc, for the same durability."
+         synced every 64 MiB while it arrives and fsynced before the confirmation.\nnc: no \
+         check, no fsync; `nc + sync` adds `sync FILE` after nc, for the same durability."
     );
     // `work` is removed here, with the test file and the copies.
     Ok(())
