@@ -356,6 +356,9 @@ fn the_window_binary_reports_bytes_and_buffer_sizes() {
     }
 }
 
+// Linux only: how a full backlog holds a SYN differs by system (some answer RST), and on
+// the others the issue asks only that the lab compiles.
+#[cfg(target_os = "linux")]
 #[test]
 fn the_syn_sent_binary_runs_end_to_end() {
     let output = lab()
