@@ -180,7 +180,8 @@ pub fn print_parsed(options: &SendOptions, out: &mut impl Write) -> io::Result<(
     // 1. Declare what the program accepts: the `SendOptions` struct. Its doc comments are
     //    the --help text, its field types say how each argument is converted.
     // 2. clap parsed the arguments before this function ran (`Config::parse()` in main):
-    //    on a wrong one it printed the error and the usage, and exited with code 2.
+    //    on a wrong one it printed the error (and, for an unknown or missing argument, the
+    //    usage) and exited with code 2.
     // 3. Use the values. They are typed and checked already: no `args[1]`, no parsing of
     //    numbers, no "is there a second argument?" here.
     writeln!(out, "clap parsed the arguments into typed values:")?;
