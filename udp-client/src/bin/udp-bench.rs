@@ -73,8 +73,9 @@ fn round_trips(config: &Config) -> Result<()> {
     let server = loopback_only(&config.connect)?;
     let timeout = Duration::from_millis(config.timeout_ms);
     println!(
-        "round trips to {server}: {} per measurement, 32-byte datagrams",
-        config.round_trips
+        "round trips to {server}: {} per measurement, {}-byte datagrams",
+        config.round_trips,
+        request(0, 0).len()
     );
     for &sockets in &config.sockets {
         let per_socket = config.round_trips.div_ceil(sockets);
@@ -130,8 +131,7 @@ fn one_socket(
         if begun.elapsed() > TIME_LIMIT {
             break;
         }
-        // Numbered, so that a late reply to an earlier request is not taken for this one's.
-        let request = format!("ping {id:>4} {seq:>12} ..........");
+        let request = request(id, seq);
         let expected = request.to_uppercase();
         let sent_at = Instant::now();
         socket
@@ -158,6 +158,13 @@ fn one_socket(
         }
     }
     Ok((latencies, lost))
+}
+
+/// Request number `seq` of client socket `id`: always the same length.
+///
+/// Numbered, so that a late reply to an earlier request is not taken for this one's.
+fn request(id: u64, seq: u64) -> String {
+    format!("ping {id:>4} {seq:>12} ..........")
 }
 
 /// Floods the counter at rising rates; reports the highest rate that lost nothing.
