@@ -1071,6 +1071,11 @@ const SYN_RETRY_TIMEOUT: Duration = Duration::from_secs(10);
 /// then fails the connect: after about two minutes on Linux (134 s on a Linux 6 test machine).
 const SYN_RETRY_TIMEOUT_STEPPING: Duration = Duration::from_secs(180);
 
+/// How long a paused teacher has, in words, for the pause and for the error after it.
+const SYN_GIVE_UP: &str = "about 2 minutes on Linux (it resends the SYN \
+                           net.ipv4.tcp_syn_retries = 6 times, then gives up; other systems \
+                           may give up sooner)";
+
 /// What the SYN_SENT demo saw.
 #[derive(Debug, Clone)]
 pub struct SynSentReport {
@@ -1107,10 +1112,11 @@ impl PendingConnect {
     fn wait(&self, timeout: Duration) -> Result<Option<TcpStream>> {
         match self.result.recv_timeout(timeout) {
             Ok(Ok(stream)) => Ok(Some(stream)),
-            Ok(Err(error)) if error.kind() == ErrorKind::TimedOut => Err(error).context(
+            Ok(Err(error)) if error.kind() == ErrorKind::TimedOut => Err(error).context(format!(
                 "the waiting client gave up: its kernel stopped resending the SYN before the \
-                 queue had room (with --step, press Enter within a few seconds)",
-            ),
+                 queue had room (with --step, press Enter sooner: the client waits \
+                 {SYN_GIVE_UP})"
+            )),
             Ok(Err(error)) => Err(error).context(
                 "the connection failed: this OS refuses a connection when the accept queue is \
                  full, instead of dropping the SYN and letting the client wait",
@@ -1216,6 +1222,13 @@ pub fn syn_sent(
             WAITING_AFTER.as_millis()
         ),
     );
+    if config.step {
+        field(
+            out,
+            "hurry:",
+            format_args!("press Enter before the waiting client gives up: {SYN_GIVE_UP}"),
+        );
+    }
     let mut pausing = config.step;
     pause(&mut pausing, input, out);
 
