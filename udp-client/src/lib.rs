@@ -136,8 +136,14 @@ pub fn run(config: &Config, input: Box<dyn BufRead + Send>, output: &mut impl Wr
                 output.write_all(b"\n")?;
                 output.flush()?;
             }
-            // Nothing listening is final: there is no point sending the next message.
-            Err(error) if is_refused(&error) => return Err(error),
+            // Nothing listening is final: there is no point sending the next message. An
+            // earlier failure still waiting to be reported comes first, in order.
+            Err(error) if is_refused(&error) => {
+                if let Some(previous) = unreported.take() {
+                    print_error(&previous);
+                }
+                return Err(error);
+            }
             Err(error) => {
                 // A lost reply or an oversized line: say so, and go on with the next one.
                 failed += 1;

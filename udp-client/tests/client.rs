@@ -152,6 +152,39 @@ fn client_explains_when_nothing_is_listening() {
 }
 
 #[test]
+fn an_earlier_failure_is_reported_before_nothing_listening_stops_the_client() {
+    let (socket, addr) = test_server();
+    let client = Running::spawn(&mut udp_client(
+        addr,
+        &[
+            "--message",
+            "first",
+            "--message",
+            "second",
+            "--timeout",
+            "0.3",
+        ],
+    ));
+    // The first message is received but never answered; then the "server" goes away, so
+    // the second one finds nothing listening.
+    assert_eq!(receive(&socket).0, b"first");
+    drop(socket);
+    let output = client.finish();
+    assert!(!output.status.success());
+    let stderr = text(&output.stderr);
+    let timed_out = stderr
+        .find(&format!("no reply from {addr} within 0.3 s"))
+        .unwrap_or_else(|| panic!("the first failure is not reported: {stderr}"));
+    if cfg!(target_os = "linux") {
+        let refused = stderr
+            .find(&format!("nothing is listening on {addr}"))
+            .unwrap_or_else(|| panic!("no \"nothing is listening\": {stderr}"));
+        assert!(timed_out < refused, "reported out of order: {stderr}");
+    }
+    assert!(output.stdout.is_empty());
+}
+
+#[test]
 fn real_client_and_real_server_exchange_typed_lines() {
     let server = udp_server(&[]);
     // An empty line is an empty datagram, and non-UTF-8 bytes pass through.
