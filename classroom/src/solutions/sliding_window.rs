@@ -2,9 +2,11 @@
 //!
 //! * Exercise 3: give the reader a smaller receive buffer and see how much a writer can
 //!   write before it blocks. [`fill_until_blocked`] does the lab's experiment on a fresh
-//!   connection, with the reader's buffer set on the listener before `accept` (a socket
-//!   inherits it). Linux doubles the size it is given, to leave room for its bookkeeping:
-//!   ask for 8192 and `SO_RCVBUF` reads back 16384.
+//!   connection, with the reader's buffer set on the listener before the client connects:
+//!   the kernel makes the reader's socket during the handshake, and it inherits the size
+//!   then (and picks its window scale from it), not in `accept`. Linux doubles the size it
+//!   is given, to leave room for its bookkeeping: ask for 8192 and `SO_RCVBUF` reads back
+//!   16384.
 
 use std::io::{self, ErrorKind, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
@@ -33,7 +35,8 @@ pub struct Fill {
 pub fn fill_until_blocked(receive_buffer: Option<usize>) -> io::Result<Fill> {
     let socket = Socket::new(Domain::IPV4, Type::STREAM, Some(Protocol::TCP))?;
     if let Some(size) = receive_buffer {
-        socket.set_recv_buffer_size(size)?; // before `listen`: accepted sockets inherit it
+        // Before anyone connects: the reader's socket, made during the handshake, inherits it.
+        socket.set_recv_buffer_size(size)?;
     }
     socket.bind(&SocketAddr::from((Ipv4Addr::LOCALHOST, 0)).into())?;
     socket.listen(1)?;
