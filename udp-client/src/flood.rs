@@ -6,10 +6,14 @@
 //!
 //! The flood stays on loopback: it sends as fast as the machine can, which on a shared
 //! network would hurt everyone else on it (and UDP has no congestion control to hold it
-//! back). It is bounded in count ([`MAX_FLOOD`](udp_server::experiment::MAX_FLOOD)) and in time ([`MAX_FLOOD_TIME`]).
+//! back). It is bounded in count ([`MAX_FLOOD`](udp_server::experiment::MAX_FLOOD)) and in
+//! time: the whole run, sending and waiting for the summary, ends by one deadline
+//! (`--time-limit`, [`FLOOD_TIME_LIMIT`] by default). It sends for at most a third of that
+//! time ([`sending_time`]); the rest is for the counter to read what still waits in the
+//! buffers.
 
 use std::hash::{BuildHasher, RandomState};
-use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
+use std::io::{self, BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs, UdpSocket};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -19,15 +23,27 @@ use udp_server::experiment::{Message, Summary};
 
 use crate::{Config, dial};
 
-/// The longest a flood may send before it stops early (and reports what it sent).
-pub const MAX_FLOOD_TIME: Duration = Duration::from_secs(30);
+/// The default time limit of a whole flood: sending, then waiting for the summary.
+pub const FLOOD_TIME_LIMIT: Duration = Duration::from_secs(30);
 
-/// How long to wait for the counter's summary, each time `END` is sent.
+/// How long a flood with `time_limit` may send: a third of it.
+///
+/// The rest is for the counter to catch up. Over TCP up to ~4 MB can still wait in the
+/// kernel's buffers when the sender stops; a counter pausing 100 µs per 48-byte line (the
+/// slowest `udp-server --count --tcp` allows) needs about 15 s to read that on a busy
+/// 2-core machine.
+pub fn sending_time(time_limit: Duration) -> Duration {
+    time_limit / 3
+}
+
+/// How long to wait for the counter's summary each time `END` is sent over UDP (`END` is a
+/// datagram too, and may be lost), and for the TCP connection to be set up.
 const SUMMARY_WAIT: Duration = Duration::from_secs(1);
 
-/// How many times `END` is sent before giving up: it is a datagram too, and may be lost
-/// (or wait behind a full buffer of datagrams that a slow counter still has to read).
-const SUMMARY_TRIES: u32 = 10;
+/// How much a TCP sender's kernel can hold: Linux grows a socket's send buffer up to
+/// `net.ipv4.tcp_wmem`'s maximum, 4 MiB by default. `write` returns once the bytes are
+/// there, so the sender's figures count them as sent while the counter has not read them.
+const KERNEL_BACKLOG: &str = "up to ~4 MB";
 
 /// What one flood did, seen from both ends.
 #[derive(Debug, Clone, Copy)]
@@ -36,6 +52,9 @@ pub struct Report {
     pub sent: u64,
     /// Time from the first send to the last.
     pub elapsed: Duration,
+    /// Time from the first send until the counter's summary arrived: only then had it read
+    /// everything.
+    pub finished: Duration,
     /// The longest a single send had to wait: how hard the receiver pushed back.
     pub longest_send: Duration,
     /// What the counter saw.
@@ -51,6 +70,7 @@ impl Report {
 
 /// Runs the experiment for `udp-client --flood N` and prints the result on `output`.
 pub fn run(config: &Config, count: u64, output: &mut impl Write) -> Result<()> {
+    let limit = config.time_limit;
     let server = loopback_only(&config.connect)?;
     let protocol = if config.tcp { "TCP" } else { "UDP" };
     let pace = match config.rate {
@@ -64,16 +84,18 @@ pub fn run(config: &Config, count: u64, output: &mut impl Write) -> Result<()> {
     )?;
     output.flush()?;
     let report = if config.tcp {
-        flood_tcp(server, count, config.rate, config.size)?
+        flood_tcp(server, count, config.rate, config.size, limit)?
     } else {
-        flood_udp(server, count, config.rate, config.size)?
+        flood_udp(server, count, config.rate, config.size, limit)?
     };
     let summary = report.summary;
     if report.sent < count {
         writeln!(
             output,
-            "stopped after {} s: sent {} of {count}",
-            MAX_FLOOD_TIME.as_secs(),
+            "stopped sending after {:.1} s (a third of the --time-limit of {:.1} s): sent {} of \
+             {count}",
+            sending_time(limit).as_secs_f64(),
+            limit.as_secs_f64(),
             report.sent
         )?;
     }
@@ -85,6 +107,15 @@ pub fn run(config: &Config, count: u64, output: &mut impl Write) -> Result<()> {
         report.rate(),
         report.longest_send.as_secs_f64() * 1000.0
     )?;
+    if config.tcp {
+        // `write` returned when the kernel had the bytes, not when the counter read them.
+        writeln!(
+            output,
+            "the counter had read them all after {:.3} s ({:.0} per second)",
+            report.finished.as_secs_f64(),
+            report.sent as f64 / report.finished.as_secs_f64().max(1e-9)
+        )?;
+    }
     writeln!(
         output,
         "the server counted: received {}, lost {} ({:.1} %), duplicated {}, out of order {}",
@@ -130,15 +161,23 @@ fn pace(rate: Option<u64>, start: Instant, seq: u64) {
 }
 
 // ANCHOR: flood_udp
-/// Sends `count` numbered datagrams of `size` bytes to the counter at `server`.
-pub fn flood_udp(server: SocketAddr, count: u64, rate: Option<u64>, size: usize) -> Result<Report> {
+/// Sends `count` numbered datagrams of `size` bytes to the counter at `server`, and gets
+/// its summary, all within `time_limit`.
+pub fn flood_udp(
+    server: SocketAddr,
+    count: u64,
+    rate: Option<u64>,
+    size: usize,
+    time_limit: Duration,
+) -> Result<Report> {
     let socket = dial(&server.to_string())?;
     let run = new_run();
     let mut datagram = Vec::with_capacity(size);
     let mut longest_send = Duration::ZERO;
     let start = Instant::now();
+    let (stop_sending, deadline) = (start + sending_time(time_limit), start + time_limit);
     let mut sent = 0;
-    while sent < count && start.elapsed() < MAX_FLOOD_TIME {
+    while sent < count && Instant::now() < stop_sending {
         pace(rate, start, sent);
         Message::Record {
             run,
@@ -156,23 +195,35 @@ pub fn flood_udp(server: SocketAddr, count: u64, rate: Option<u64>, size: usize)
         sent += 1;
     }
     let elapsed = start.elapsed();
-    let summary = ask_summary(&socket, server, run, sent)?;
+    let summary = ask_summary(&socket, server, run, sent, deadline)?;
     Ok(Report {
         sent,
         elapsed,
+        finished: start.elapsed(),
         longest_send,
         summary,
     })
 }
 // ANCHOR_END: flood_udp
 
-/// Sends `END` until the counter answers with its summary (it is a datagram: it may be lost).
-fn ask_summary(socket: &UdpSocket, server: SocketAddr, run: u64, sent: u64) -> Result<Summary> {
-    socket.set_read_timeout(Some(SUMMARY_WAIT))?;
+/// Sends `END` until the counter answers with its summary (it is a datagram: it may be lost,
+/// or wait behind a full buffer of datagrams that a slow counter still has to read).
+fn ask_summary(
+    socket: &UdpSocket,
+    server: SocketAddr,
+    run: u64,
+    sent: u64,
+    deadline: Instant,
+) -> Result<Summary> {
     let mut end = Vec::new();
     Message::End { run, sent }.encode(0, &mut end);
     let mut reply = vec![0; udp_server::RECEIVE_BUFFER];
-    for _ in 0..SUMMARY_TRIES {
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            break;
+        }
+        socket.set_read_timeout(Some(left.min(SUMMARY_WAIT)))?;
         socket.send(&end).map_err(|e| not_counting(e, server))?;
         loop {
             match socket.recv(&mut reply) {
@@ -184,37 +235,42 @@ fn ask_summary(socket: &UdpSocket, server: SocketAddr, run: u64, sent: u64) -> R
                         _ => {}
                     }
                 }
-                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
-                    break;
-                }
+                Err(e) if is_timeout(&e) => break,
                 Err(e) => return Err(not_counting(e, server)),
             }
         }
     }
     bail!(
-        "the counter at {server} did not answer within {} s: is it `udp-server --count`?",
-        SUMMARY_WAIT.as_secs() * u64::from(SUMMARY_TRIES)
+        "the counter at {server} did not answer END before the time limit: is it \
+         `udp-server --count`?"
     )
 }
 
 // ANCHOR: flood_tcp
 /// The same flood over TCP: numbered lines on one connection to `udp-server --count --tcp`.
-pub fn flood_tcp(server: SocketAddr, count: u64, rate: Option<u64>, size: usize) -> Result<Report> {
-    let stream = TcpStream::connect_timeout(&server, SUMMARY_WAIT).map_err(|e| {
-        anyhow::Error::new(e).context(format!(
-            "cannot connect to {server}: is `udp-server --count --tcp` running there?"
-        ))
-    })?;
-    // A receiver that stops reading entirely would block `write_all` for ever.
-    stream.set_write_timeout(Some(MAX_FLOOD_TIME))?;
-    stream.set_read_timeout(Some(MAX_FLOOD_TIME))?;
+///
+/// Everything happens before one deadline, `time_limit` from the start: each `write` may
+/// wait only for the time left, and so may the wait for the summary.
+pub fn flood_tcp(
+    server: SocketAddr,
+    count: u64,
+    rate: Option<u64>,
+    size: usize,
+    time_limit: Duration,
+) -> Result<Report> {
+    let start = Instant::now();
+    let (stop_sending, deadline) = (start + sending_time(time_limit), start + time_limit);
+    let stream =
+        TcpStream::connect_timeout(&server, SUMMARY_WAIT.min(time_limit)).map_err(|e| {
+            anyhow::Error::new(e).context(format!(
+                "cannot connect to {server}: is `udp-server --count --tcp` running there?"
+            ))
+        })?;
     let run = new_run();
     let mut line = Vec::with_capacity(size);
     let mut longest_send = Duration::ZERO;
-    let mut writer = &stream;
-    let start = Instant::now();
     let mut sent = 0;
-    while sent < count && start.elapsed() < MAX_FLOOD_TIME {
+    while sent < count && Instant::now() < stop_sending {
         pace(rate, start, sent);
         Message::Record {
             run,
@@ -223,34 +279,117 @@ pub fn flood_tcp(server: SocketAddr, count: u64, rate: Option<u64>, size: usize)
         }
         .encode(size, &mut line);
         let before = Instant::now();
-        // When the receiver's window is full, `write_all` waits here: TCP slows the sender
+        // When the receiver's window is full, `write` waits here: TCP slows the sender
         // down to the receiver's pace instead of dropping anything.
-        writer
-            .write_all(&line)
-            .with_context(|| format!("the counter at {server} stopped reading"))?;
+        write_before(&stream, &line, deadline)
+            .map_err(|e| stalled(e, server, before.elapsed(), sent, count))?;
         longest_send = longest_send.max(before.elapsed());
         sent += 1;
     }
     let elapsed = start.elapsed();
     Message::End { run, sent }.encode(0, &mut line);
-    writer.write_all(&line)?;
-    let mut answer = String::new();
-    BufReader::new(&stream)
-        .take(1024)
-        .read_line(&mut answer)
-        .with_context(|| format!("no summary from the counter at {server}"))?;
-    let summary: Summary = answer
-        .trim_end()
-        .parse()
-        .with_context(|| format!("the counter at {server} answered {answer:?}"))?;
+    let before = Instant::now();
+    write_before(&stream, &line, deadline)
+        .map_err(|e| stalled(e, server, before.elapsed(), sent, count))?;
+    // The summary comes once the counter has read every line before END.
+    let summary = read_summary_before(&stream, server, deadline, sent)?;
     Ok(Report {
         sent,
         elapsed,
+        finished: start.elapsed(),
         longest_send,
         summary: check(summary, sent)?,
     })
 }
+
+/// Writes all of `bytes`, but gives up at `deadline`: each `write` waits only for the time
+/// left. (A fixed timeout per `write` would not bound the run: a blocked `write` on Linux
+/// wakes only once a third of a send buffer of up to 4 MiB is free again.)
+fn write_before(mut stream: &TcpStream, mut bytes: &[u8], deadline: Instant) -> io::Result<()> {
+    while !bytes.is_empty() {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(ErrorKind::TimedOut.into());
+        }
+        stream.set_write_timeout(Some(left))?;
+        match stream.write(bytes) {
+            Ok(0) => return Err(ErrorKind::WriteZero.into()),
+            Ok(written) => bytes = &bytes[written..],
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
 // ANCHOR_END: flood_tcp
+
+/// Reads the counter's summary line, waiting at most until `deadline`.
+fn read_summary_before(
+    stream: &TcpStream,
+    server: SocketAddr,
+    deadline: Instant,
+    sent: u64,
+) -> Result<Summary> {
+    let left = deadline.saturating_duration_since(Instant::now());
+    let mut answer = String::new();
+    // A zero timeout would mean "wait for ever": wait at least a millisecond.
+    stream.set_read_timeout(Some(left.max(Duration::from_millis(1))))?;
+    match BufReader::new(stream).take(1024).read_line(&mut answer) {
+        Ok(0) => bail!(
+            "the counter at {server} closed the connection without a summary: is it \
+             `udp-server --count --tcp`?"
+        ),
+        Ok(_) => {}
+        Err(e) if is_timeout(&e) => bail!(
+            "no summary from the counter at {server} before the time limit (--time-limit): it \
+             is still reading. TCP holds the sender to the receiver's pace, so nothing was \
+             lost: the {sent} messages and END are on their way ({KERNEL_BACKLOG} of them \
+             can wait in the kernel's buffers), and the counter will log its summary when it \
+             reaches END. A faster counter (a smaller --delay-us) or a smaller --flood fits \
+             in the limit"
+        ),
+        Err(e) => {
+            return Err(anyhow::Error::new(e).context(format!(
+                "could not read the summary from the counter at {server}"
+            )));
+        }
+    }
+    answer
+        .trim_end()
+        .parse()
+        .with_context(|| format!("the counter at {server} answered {answer:?}"))
+}
+
+/// Explains a TCP `write` that failed, or waited until the deadline.
+fn stalled(
+    error: io::Error,
+    server: SocketAddr,
+    waited: Duration,
+    sent: u64,
+    count: u64,
+) -> anyhow::Error {
+    if is_timeout(&error) {
+        anyhow::anyhow!(
+            "the counter at {server} made no room for more data for {:.1} s, and the time \
+             limit (--time-limit) is up: TCP holds the sender to the receiver's pace, so \
+             nothing was lost: {sent} of {count} messages went out ({KERNEL_BACKLOG} of them \
+             can still wait in the kernel's buffers) and the rest were never sent. END was \
+             not sent either, so the counter will log that the sender closed the connection \
+             early. A faster \
+             counter (a smaller --delay-us) or a smaller --flood fits in the limit",
+            waited.as_secs_f64()
+        )
+    } else {
+        anyhow::Error::new(error).context(format!(
+            "could not send to the counter at {server}: did it stop?"
+        ))
+    }
+}
+
+/// Whether an I/O error is an expired timeout: `WouldBlock` on Unix, `TimedOut` on Windows.
+fn is_timeout(error: &io::Error) -> bool {
+    matches!(error.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut)
+}
 
 /// Makes sure the counter's summary is about what we sent, and adds up.
 fn check(summary: Summary, sent: u64) -> Result<Summary> {

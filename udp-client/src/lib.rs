@@ -74,6 +74,14 @@ pub struct Config {
     /// --tcp`, for the TCP-versus-UDP comparison.
     #[arg(long, requires = "flood")]
     pub tcp: bool,
+
+    /// With --flood: the whole run, sending and waiting for the counter's summary, ends
+    /// within this many seconds (0.1 to 300). The flood sends for at most a third of it;
+    /// the rest is for the counter to read what still waits in the buffers (over TCP up to
+    /// ~4 MB, which a slow counter needs seconds to read).
+    #[arg(long, value_name = "SECS", default_value = "30", requires = "flood",
+          value_parser = parse_time_limit)]
+    pub time_limit: Duration,
 }
 
 /// Reads a positive number of seconds, such as `1` or `0.25`.
@@ -85,6 +93,15 @@ fn parse_seconds(text: &str) -> Result<Duration, String> {
         return Err("give between 0.001 and 3600 seconds".to_owned());
     }
     Ok(Duration::from_secs_f64(seconds))
+}
+
+/// Reads a flood's time limit: between 0.1 and 300 seconds.
+fn parse_time_limit(text: &str) -> Result<Duration, String> {
+    let limit = parse_seconds(text)?;
+    if !(Duration::from_millis(100)..=Duration::from_secs(300)).contains(&limit) {
+        return Err("give between 0.1 and 300 seconds".to_owned());
+    }
+    Ok(limit)
 }
 
 /// Runs the client: messages come from `--message` or from `input`, replies go to `output`.

@@ -333,6 +333,43 @@ fn the_same_flood_over_tcp_loses_nothing() {
 }
 
 #[test]
+fn a_tcp_flood_to_a_counter_that_stops_reading_ends_at_its_time_limit_and_says_why() {
+    // The test plays a counter that accepts the connection and never reads: the buffers
+    // fill, and `write` would wait for ever without the flood's one deadline.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free loopback port");
+    let addr = listener.local_addr().expect("its address");
+    let started = std::time::Instant::now();
+    let client = Running::spawn(&mut udp_client(
+        addr,
+        &[
+            "--flood",
+            "1000000",
+            "--size",
+            "48",
+            "--tcp",
+            "--time-limit",
+            "1",
+        ],
+    ));
+    let _connection = common::testing::accept(&listener);
+    let output = client.finish();
+    let took = started.elapsed();
+    assert!(!output.status.success());
+    // Bounded by the limit (plus the time to start a process on a busy machine).
+    assert!(
+        took >= std::time::Duration::from_millis(900) && took < std::time::Duration::from_secs(5),
+        "took {took:?}"
+    );
+    let stderr = text(&output.stderr);
+    // It does not blame the counter: TCP made the sender wait, and nothing was lost.
+    assert!(
+        stderr.contains("TCP holds the sender to the receiver's pace, so nothing was lost"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--time-limit"), "{stderr}");
+}
+
+#[test]
 fn the_flood_refuses_an_address_off_this_machine() {
     // 192.0.2.1 is reserved for documentation: the check must refuse it before sending.
     let output = Running::spawn(&mut udp_client("192.0.2.1:8001", &["--flood", "10"])).finish();

@@ -37,6 +37,14 @@ use crate::{Config, bind, is_peer_gone, log};
 /// run of billions must not make it allocate gigabytes.
 pub const MAX_FLOOD: u64 = 1_000_000;
 
+/// The longest pause per line (`--delay-us`) the TCP counter accepts, in microseconds.
+///
+/// TCP loses nothing, so everything the sender wrote must be read: up to ~4 MB can wait in
+/// the sender's kernel (Linux grows a send buffer up to `net.ipv4.tcp_wmem`'s 4 MiB). At
+/// 100 µs per 48-byte line the counter reads that in 10 to 15 s; at 1000 µs it would need
+/// minutes, far beyond the sender's time limit (`udp-client --time-limit`, 30 s by default).
+pub const MAX_TCP_DELAY_US: u64 = 100;
+
 /// How many runs the counter remembers at once; the oldest is forgotten first.
 const MAX_RUNS: usize = 16;
 
@@ -241,6 +249,16 @@ impl Run {
 /// Counts floods until the process is stopped: over UDP, or over TCP with `--tcp`.
 pub fn run(addr: SocketAddr, config: &Config) -> Result<()> {
     let delay = Duration::from_micros(config.delay_us);
+    if config.tcp && config.delay_us > MAX_TCP_DELAY_US {
+        bail!(
+            "--delay-us {} is too slow for --tcp: give at most {MAX_TCP_DELAY_US}. TCP loses \
+             nothing, so the counter must read everything the sender wrote, and up to ~4 MB \
+             can wait in the kernel's buffers: at {} µs per line that takes far longer than \
+             the sender's time limit",
+            config.delay_us,
+            config.delay_us
+        );
+    }
     if config.tcp {
         return count_tcp(addr, delay);
     }
@@ -398,8 +416,20 @@ fn count_one_stream(stream: &TcpStream, peer: SocketAddr, delay: Duration) -> Re
         line.clear();
         // A line is one message, at most one datagram's worth plus its newline.
         let limit = crate::RECEIVE_BUFFER as u64 + 1;
+        let counted = |tally: &Option<(u64, Tally)>| tally.as_ref().map_or(0, |(_, t)| t.received);
         if reader.by_ref().take(limit).read_until(b'\n', &mut line)? == 0 {
-            bail!("the sender closed the connection before END");
+            bail!(
+                "the sender closed the connection before END, after {} numbered lines",
+                counted(&current)
+            );
+        }
+        if !line.ends_with(b"\n") && line.len() as u64 != limit {
+            // It stopped in the middle of a line (say, at its time limit).
+            bail!(
+                "the sender closed the connection in the middle of a line, before END, after \
+                 {} numbered lines",
+                counted(&current)
+            );
         }
         // The same slow receiver: while we sleep, TCP's receive buffer fills, its window
         // shrinks to zero, and the sender's `write` has to wait.
@@ -418,7 +448,9 @@ fn count_one_stream(stream: &TcpStream, peer: SocketAddr, delay: Duration) -> Re
                 };
                 log(describe_summary(peer, &summary, started.elapsed()));
                 let mut writer = stream;
-                writeln!(writer, "{summary}")?;
+                writeln!(writer, "{summary}").context(
+                    "could not send the summary: the sender has gone (its own output says why)",
+                )?;
                 return Ok(());
             }
             None => bail!("a line that is not part of a flood; closing"),

@@ -82,8 +82,10 @@ pub struct Config {
     #[arg(long)]
     pub count: bool,
 
-    /// With --count: pause this many microseconds (at most 10000) after each datagram,
-    /// to play a receiver slower than its sender.
+    /// With --count: pause this many microseconds after each datagram, to play a receiver
+    /// slower than its sender. At most 10000; with --tcp at most 100, because TCP loses
+    /// nothing: the counter must read all that waits in the buffers (up to ~4 MB) before
+    /// the sender's time limit.
     #[arg(long, value_name = "MICROS", default_value_t = 0, requires = "count",
           value_parser = clap::value_parser!(u64).range(0..=10_000))]
     pub delay_us: u64,

@@ -270,6 +270,31 @@ fn the_tcp_counter_counts_numbered_lines_on_one_connection() {
 }
 
 #[test]
+fn the_tcp_counter_refuses_a_delay_it_could_not_catch_up_with() {
+    let output = Running::spawn(
+        Command::new(binary("udp-server"))
+            .args([
+                "--count",
+                "--tcp",
+                "--delay-us",
+                "101",
+                "--listen",
+                "127.0.0.1:0",
+            ])
+            .stdin(Stdio::null()),
+    )
+    .finish();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("--delay-us 101 is too slow for --tcp: give at most 100"),
+        "{stderr}"
+    );
+    // Nothing was bound: the check comes first.
+    assert!(output.stdout.is_empty());
+}
+
+#[test]
 fn the_counter_refuses_delay_without_count() {
     let output = Running::spawn(
         Command::new(binary("udp-server"))

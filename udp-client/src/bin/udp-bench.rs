@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use clap::Parser;
 use udp_client::dial;
-use udp_client::flood::{flood_udp, loopback_only};
+use udp_client::flood::{FLOOD_TIME_LIMIT, flood_udp, loopback_only};
 
 /// Measures udp-server: round trips per second and latency with 1 and 64 client sockets,
 /// or (with --sweep) the datagrams per second a `udp-server --count` takes without loss.
@@ -194,7 +194,7 @@ fn sweep(config: &Config) -> Result<()> {
         }
         // Half a second of traffic at the target rate, at least 20,000 datagrams.
         let count = rate.map_or(200_000, |r| (r / 2).clamp(20_000, 200_000));
-        let report = flood_udp(server, count, rate, 64)?;
+        let report = flood_udp(server, count, rate, 64, FLOOD_TIME_LIMIT)?;
         let target = rate.map_or("max".to_owned(), |r| r.to_string());
         println!(
             "{target:>12}  {:>12.0}  {:>9}  {:>7.2}%",
