@@ -182,7 +182,7 @@ fn the_whole_tour_passes_and_leaves_nothing_behind() {
         "client A | ONE FROM A",
         "client B | TWO FROM B",
         "over TCP, as fast as possible",
-        "lost 0 (0.0 %)",
+        "lost 0 (0.00 %)",
         "(argument 0: the program, as it was started)",
         "confirmed the size and the SHA-256",
         "reads the answer: NO the name \"../escaped.txt\"",

@@ -118,7 +118,7 @@ pub fn run(config: &Config, count: u64, output: &mut impl Write) -> Result<()> {
     }
     writeln!(
         output,
-        "the server counted: received {}, lost {} ({:.1} %), duplicated {}, out of order {}",
+        "the server counted: received {}, lost {} ({:.2} %), duplicated {}, out of order {}",
         summary.received,
         summary.lost,
         summary.lost_percent(),

@@ -327,7 +327,7 @@ fn the_same_flood_over_tcp_loses_nothing() {
     assert!(output.status.success(), "{}", text(&output.stderr));
     let report = text(&output.stdout);
     assert!(
-        report.contains("received 3000, lost 0 (0.0 %), duplicated 0, out of order 0"),
+        report.contains("received 3000, lost 0 (0.00 %), duplicated 0, out of order 0"),
         "{report}"
     );
 }

@@ -367,7 +367,7 @@ fn forget_oldest(runs: &mut HashMap<(SocketAddr, u64), Run>) {
 /// The counter's log line for a finished run.
 fn describe_summary(peer: SocketAddr, summary: &Summary, elapsed: Duration) -> String {
     format!(
-        "{peer}: run {} done in {:.3} s: sent {}, received {}, lost {} ({:.1} %), \
+        "{peer}: run {} done in {:.3} s: sent {}, received {}, lost {} ({:.2} %), \
          duplicated {}, out of order {}",
         summary.run,
         elapsed.as_secs_f64(),
@@ -528,6 +528,23 @@ mod tests {
         };
         assert_eq!(summary.to_string().parse::<Summary>().ok(), Some(summary));
         assert!("SUMMARY 3 sent=1".parse::<Summary>().is_err());
+    }
+
+    #[test]
+    fn the_log_shows_two_decimals_so_nearly_all_lost_is_not_all_lost() {
+        let mut tally = Tally::new(1_000_000);
+        for seq in 0..327 {
+            tally.record(seq);
+        }
+        let line = describe_summary(
+            SocketAddr::from(([127, 0, 0, 1], 9)),
+            &tally.summary(1, 1_000_000),
+            Duration::from_secs(1),
+        );
+        assert!(
+            line.contains("received 327, lost 999673 (99.97 %)"),
+            "{line}"
+        );
     }
 
     #[test]

@@ -235,7 +235,7 @@ fn the_counter_counts_received_lost_duplicated_and_out_of_order() {
         .wait_for("not part of a flood; ignored", STEP_TIMEOUT);
     server
         .stdout
-        .wait_for("sent 10, received 7, lost 3 (30.0 %)", STEP_TIMEOUT);
+        .wait_for("sent 10, received 7, lost 3 (30.00 %)", STEP_TIMEOUT);
 }
 
 #[test]
