@@ -168,6 +168,17 @@ pub fn serve(socket: &UdpSocket, buffer_size: usize, quiet: bool) -> Result<()> 
             // Windows reports a port unreachable (ICMP) caused by an earlier reply as a
             // "reset" on the next receive. One vanished client must not stop the server.
             Err(error) if is_peer_gone(&error) => continue,
+            // Windows reports a datagram longer than the buffer as an error, not by cutting
+            // it off silently, and keeps its sender to itself: log it, and go on serving.
+            Err(error) if is_too_long_for_the_buffer(&error) => {
+                if !quiet {
+                    log(format_args!(
+                        "a datagram longer than the buffer ({buffer_size} bytes) was cut off; \
+                         Windows does not say who sent it, so it gets no reply ({error})"
+                    ));
+                }
+                continue;
+            }
             Err(error) => return Err(error).context("could not receive a datagram"),
         };
         let truncated = received > buffer_size;
@@ -231,6 +242,14 @@ fn is_peer_gone(error: &io::Error) -> bool {
     )
 }
 
+/// Whether a receive error is Windows' way of saying "that datagram was longer than your
+/// buffer" (WSAEMSGSIZE, os error 10040). Linux and macOS cut the datagram off silently.
+fn is_too_long_for_the_buffer(error: &io::Error) -> bool {
+    /// WSAEMSGSIZE: "a message sent on a datagram socket was larger than the buffer".
+    const WSAEMSGSIZE: i32 = 10040;
+    cfg!(windows) && error.raw_os_error() == Some(WSAEMSGSIZE)
+}
+
 /// One log line about one datagram and its reply.
 fn describe(
     peer: SocketAddr,
@@ -283,6 +302,13 @@ mod tests {
     #[test]
     fn an_empty_datagram_gets_an_empty_reply() {
         assert_eq!(reply_to(b"", v4_peer()), b"");
+    }
+
+    #[test]
+    fn only_windows_reports_a_datagram_too_long_for_the_buffer_as_an_error() {
+        // Elsewhere 10040 means nothing special, and the error stops the server as any other.
+        let error = io::Error::from_raw_os_error(10040);
+        assert_eq!(is_too_long_for_the_buffer(&error), cfg!(windows));
     }
 
     #[test]
