@@ -37,8 +37,8 @@ pub fn listen_with_backlog(backlog: i32) -> io::Result<TcpListener> {
 
 // ANCHOR: fill
 /// Connects `clients` times, one after the other, to `listener`, which never accepts, each
-/// connect bounded by `timeout`. Returns who got in, and keeps the connections open while it
-/// counts (a closed one would leave the queue).
+/// connect bounded by `timeout`, and returns who got in. The connections stay open until it
+/// returns, like clients waiting for an answer.
 pub fn fill_accept_queue(
     listener: &TcpListener,
     clients: usize,
@@ -63,23 +63,35 @@ pub fn fill_accept_queue(
 
 // ANCHOR: at_once
 /// Starts `clients` connects to `address` at the same moment, one thread each, each bounded
-/// by `timeout`; returns who got in once every thread has finished (the connections stay
-/// open until then, so none leaves the queue early).
-pub fn connect_all_at_once(address: SocketAddr, clients: usize, timeout: Duration) -> QueueFill {
-    thread::scope(|scope| {
+/// by `timeout`, and returns who got in once every thread has finished. The connections stay
+/// open until then, like clients waiting for an answer.
+pub fn connect_all_at_once(
+    address: SocketAddr,
+    clients: usize,
+    timeout: Duration,
+) -> io::Result<QueueFill> {
+    let outcomes: Vec<io::Result<TcpStream>> = thread::scope(|scope| {
         let attempts: Vec<_> = (0..clients)
             .map(|_| scope.spawn(move || TcpStream::connect_timeout(&address, timeout)))
             .collect();
-        let results: Vec<_> = attempts.into_iter().map(|a| a.join()).collect();
-        let mut fill = QueueFill::default();
-        for result in &results {
-            match result {
-                Ok(Ok(_stream)) => fill.connected += 1,
-                _ => fill.timed_out += 1, // timed out (or, rarely, reset: see the test)
-            }
+        attempts
+            .into_iter()
+            .map(|attempt| {
+                attempt
+                    .join()
+                    .unwrap_or_else(|_| Err(io::Error::other("panicked")))
+            })
+            .collect()
+    });
+    let mut fill = QueueFill::default();
+    for outcome in outcomes {
+        match outcome {
+            Ok(_stream) => fill.connected += 1,
+            Err(e) if e.kind() == io::ErrorKind::TimedOut => fill.timed_out += 1,
+            Err(e) => return Err(e), // e.g. too many open files: not what we measure
         }
-        fill
-    })
+    }
+    Ok(fill)
 }
 // ANCHOR_END: at_once
 
@@ -110,7 +122,7 @@ mod tests {
     fn two_hundred_clients_at_once_fill_a_normal_queue_and_the_rest_wait() {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind (backlog 128)");
         let address = listener.local_addr().expect("bound address");
-        let fill = connect_all_at_once(address, 200, Duration::from_millis(500));
+        let fill = connect_all_at_once(address, 200, Duration::from_millis(500)).expect("connects");
         assert_eq!(fill.connected + fill.timed_out, 200);
         // At least backlog + 1 = 129 get in. A few more may think so too: a client whose
         // SYN was answered just before the queue filled sends its ACK into a full queue,
