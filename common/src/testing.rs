@@ -190,6 +190,11 @@ impl Server {
         self.addr
     }
 
+    /// The server's process id, e.g. to look at `/proc/PID/status` on Linux.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Waits for the server to exit on its own and returns whether it succeeded.
     pub fn wait_exit(&mut self, timeout: Duration) -> bool {
         let deadline = Instant::now() + timeout;

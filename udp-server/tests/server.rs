@@ -99,6 +99,11 @@ fn udp_server_serves_many_clients_at_once_from_one_thread() {
             let reply = receive_from(client, server.addr());
             assert_eq!(reply, format!("CLIENT {id} MESSAGE {round}").as_bytes());
         }
+        // While it serves them, the server is one thread: no thread per client, as
+        // tcp-server has. (Linux shows a process's thread count in /proc.)
+        if cfg!(target_os = "linux") {
+            assert_eq!(threads(&server), 1, "udp-server runs more than one thread");
+        }
     }
     for client in &clients {
         let me = client.local_addr().expect("our address");
@@ -106,6 +111,18 @@ fn udp_server_serves_many_clients_at_once_from_one_thread() {
             .stdout
             .wait_for(&format!("{me}: received"), STEP_TIMEOUT);
     }
+}
+
+/// How many threads the server process runs, from the `Threads:` line of
+/// `/proc/PID/status` (Linux only).
+fn threads(server: &Server) -> u32 {
+    let status = std::fs::read_to_string(format!("/proc/{}/status", server.pid()))
+        .expect("the server's /proc status");
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("Threads:"))
+        .and_then(|count| count.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no `Threads:` line in\n{status}"))
 }
 
 #[test]
