@@ -81,17 +81,19 @@ mod tests {
     #[test]
     fn a_small_receive_buffer_still_bounds_what_write_accepts() {
         let small = fill_until_blocked(Some(8192)).expect("the experiment runs");
+        assert!(small.accepted > 0);
         if cfg!(target_os = "linux") {
             assert_eq!(
                 small.reader_buffer, 16384,
                 "Linux doubles what it is asked for"
             );
+            // Elsewhere the reported sizes need not bound the data (Windows buffers sends
+            // beyond SO_SNDBUF), so this is checked where it is known to hold.
+            assert!(
+                small.accepted <= small.reader_buffer + small.writer_buffer,
+                "{small:?}: everything accepted waits in one of the two buffers"
+            );
         }
-        assert!(small.accepted > 0);
-        assert!(
-            small.accepted <= small.reader_buffer + small.writer_buffer,
-            "{small:?}: everything accepted waits in one of the two buffers"
-        );
         assert!(
             small.accepted < MAX_BYTES,
             "{small:?}: stopped by WouldBlock, not the bound"
