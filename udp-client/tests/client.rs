@@ -118,6 +118,65 @@ fn client_times_out_and_retries_when_nobody_answers() {
 }
 
 #[test]
+fn a_retry_gets_the_reply_when_the_first_datagram_is_lost() {
+    let (socket, addr) = test_server();
+    let client = Running::spawn(&mut udp_client(
+        addr,
+        &["--message", "hello", "--timeout", "0.3", "--retries", "2"],
+    ));
+    // The first datagram "is lost": the test receives it and never answers.
+    let (first, _) = receive(&socket);
+    assert_eq!(first, b"hello");
+    // After its timeout the client sends the message again; this time it gets an answer.
+    let (second, client_addr) = receive(&socket);
+    assert_eq!(second, b"hello");
+    socket.send_to(b"HELLO", client_addr).expect("answer");
+
+    let output = client.finish();
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(output.stdout, b"HELLO\n");
+    assert_eq!(text(&output.stderr), "");
+}
+
+#[test]
+fn a_reply_that_comes_after_the_timeout_is_not_taken_for_the_next_ones() {
+    let (socket, addr) = test_server();
+    let mut command = udp_client(addr, &["--timeout", "0.1"]);
+    command.stdin(Stdio::piped());
+    let mut client = Running::spawn(&mut command);
+    let mut keyboard = client.stdin().expect("stdin is piped");
+    keyboard.write_all(b"one\n").expect("type a line");
+    let (first, client_addr) = receive(&socket);
+    assert_eq!(first, b"one");
+    // Answer only well after the client's 0.1 s timeout: it has given up on "one" and waits
+    // for the next typed line. (This sleep makes the reply late; it waits for no readiness.)
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    socket
+        .send_to(b"LATE ONE", client_addr)
+        .expect("answer late");
+    keyboard.write_all(b"two\n").expect("type a line");
+    drop(keyboard); // Ctrl-D
+    let (second, _) = receive(&socket);
+    assert_eq!(second, b"two");
+    socket.send_to(b"TWO", client_addr).expect("answer");
+
+    let output = client.finish();
+    // "two" printed its own reply; the late one was thrown away, with a note.
+    assert_eq!(text(&output.stdout), "TWO\n");
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("note: ignored a late reply (8 bytes) to an earlier message"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("no reply from {addr} within 0.1 s")),
+        "{stderr}"
+    );
+    assert!(stderr.contains("1 of 2 messages failed"), "{stderr}");
+    assert!(!output.status.success());
+}
+
+#[test]
 fn client_explains_when_nothing_is_listening() {
     // Bind a port, then free it: now nothing listens there.
     let addr = {
