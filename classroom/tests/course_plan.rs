@@ -140,3 +140,32 @@ fn the_course_plan_sessions_add_up_and_match_the_pages() {
         );
     }
 }
+
+#[test]
+fn every_lesson_chapter_has_a_teaching_page_of_the_same_name() {
+    let summary_path = kit_dir().join("../SUMMARY.md");
+    let summary = fs::read_to_string(&summary_path).expect("the book's SUMMARY.md");
+    // Pages that teach no lesson of their own: the book's front matter.
+    let front_matter = ["introduction.md", "tour.md"];
+    let chapters: Vec<&str> = summary
+        .lines()
+        .filter_map(|line| {
+            line.split_once("](")?
+                .1
+                .split_once(')')
+                .map(|(link, _)| link)
+        })
+        .filter(|link| !link.starts_with("classroom/") && !front_matter.contains(link))
+        .collect();
+    assert!(
+        chapters.len() >= 10,
+        "found only {chapters:?} in SUMMARY.md"
+    );
+    let teaching = teaching_pages();
+    for chapter in chapters {
+        assert!(
+            teaching.iter().any(|page| page == chapter),
+            "{chapter} has no teaching page in docs/src/classroom/ (and no place in the plan)"
+        );
+    }
+}
