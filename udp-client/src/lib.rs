@@ -109,10 +109,8 @@ pub fn run(config: &Config, input: Box<dyn BufRead + Send>, output: &mut impl Wr
     if let Some(count) = config.flood {
         return flood::run(config, count, output);
     }
-    // ANCHOR: dial
     // 1. Dial: a socket of our own on any free port, connected to the server.
     let socket = dial(&config.connect)?;
-    // ANCHOR_END: dial
     let server = socket
         .peer_addr()
         .context("could not read the server's address")?;
