@@ -12,16 +12,10 @@
 //! transcripts that are about exactly those things live in `tests/sh/shell.md`, and
 //! [`the_books_shell_transcripts_hold_in_a_real_shell`] runs them with `sh -c`.
 
-use std::fs::{self, File};
-use std::path::Path;
-use std::time::{Duration, UNIX_EPOCH};
+use std::fs;
 
 use assert_cmd::cargo::cargo_bin;
 use common::testing::STEP_TIMEOUT;
-
-/// The modification time the stat fixtures are given, 2025-09-01T08:00:00Z, so that the
-/// book can show real times that stay the same on every checkout.
-const FIXTURE_TIME: u64 = 1_756_713_600;
 
 #[test]
 fn the_book_shows_what_the_program_really_prints() {
@@ -31,43 +25,84 @@ fn the_book_shows_what_the_program_really_prints() {
         .timeout(STEP_TIMEOUT)
         .case("tests/cmd/raw.md")
         .case("tests/cmd/parsed.md");
-    // Permission strings, `Not a directory` and symbolic links as Linux shows them.
-    if cfg!(target_os = "linux") {
-        pin_stat_fixtures();
-        cases.case("tests/cmd/stat.md");
-    }
+    // Permission strings, `Not a directory` and symbolic links as Linux shows them. The
+    // copy lives until the cases have run.
+    #[cfg(target_os = "linux")]
+    let _stat_copy = {
+        let copy = stat_fixtures::pinned_stat_copy();
+        cases.case(copy.path().join("stat.md"));
+        copy
+    };
     cases.run();
 }
 
-/// Gives the files in `tests/cmd/stat.in` the permissions and modification time that the
-/// transcripts show.
-///
-/// A checkout's permissions follow the user's umask (002 on some systems gives
-/// `-rw-rw-r--`) and its times are the time of the checkout; git records neither. Setting
-/// them to the values git does record (0644, 0755) changes nothing that git tracks.
-#[cfg(unix)]
-fn pin_stat_fixtures() {
-    use std::os::unix::fs::PermissionsExt;
-    let fixtures = Path::new("tests/cmd/stat.in");
-    let time = UNIX_EPOCH + Duration::from_secs(FIXTURE_TIME);
-    // The folder last: setting its children's times does not change it, but be explicit.
-    for (name, mode) in [
-        ("notes.txt", 0o644),
-        ("empty.txt", 0o644),
-        ("folder/inside.txt", 0o644),
-        ("folder", 0o755),
-    ] {
-        let path = fixtures.join(name);
-        fs::set_permissions(&path, fs::Permissions::from_mode(mode))
-            .unwrap_or_else(|e| panic!("cannot chmod {}: {e}", path.display()));
-        File::open(&path)
-            .and_then(|file| file.set_modified(time))
-            .unwrap_or_else(|e| panic!("cannot set the time of {}: {e}", path.display()));
+/// The stat transcripts' fixtures, pinned on a copy (Linux only, like those transcripts).
+#[cfg(target_os = "linux")]
+mod stat_fixtures {
+    use std::fs::{self, File};
+    use std::os::unix::fs::{PermissionsExt, symlink};
+    use std::path::Path;
+    use std::time::{Duration, UNIX_EPOCH};
+
+    /// The modification time the stat fixtures are given, 2025-09-01T08:00:00Z, so that the
+    /// book can show real times that stay the same on every checkout.
+    const FIXTURE_TIME: u64 = 1_756_713_600;
+
+    /// Copies `tests/cmd/stat.md` and its folder `stat.in` into a temporary folder, and gives
+    /// the copied files the permissions and modification time that the transcripts show.
+    ///
+    /// A checkout's permissions follow the user's umask (002 on some systems gives
+    /// `-rw-rw-r--`) and its times are the time of the checkout; git records neither. Pinning
+    /// them on a copy leaves the checkout untouched (it may be read-only). trycmd runs a
+    /// `NAME.md` case in the folder `NAME.in` beside it, so the copy carries the transcript too.
+    /// (Hence `TRYCMD=overwrite` would rewrite the copy: update `tests/cmd/stat.md` by hand.)
+    pub fn pinned_stat_copy() -> tempfile::TempDir {
+        let copy = tempfile::tempdir().expect("a temporary folder");
+        fs::copy("tests/cmd/stat.md", copy.path().join("stat.md")).expect("copy stat.md");
+        copy_tree(Path::new("tests/cmd/stat.in"), &copy.path().join("stat.in"));
+        pin_stat_fixtures(&copy.path().join("stat.in"));
+        copy
+    }
+
+    /// Copies the folder `from` to `to`, files, folders and symbolic links (as links).
+    fn copy_tree(from: &Path, to: &Path) {
+        fs::create_dir(to).unwrap_or_else(|e| panic!("cannot create {}: {e}", to.display()));
+        for entry in fs::read_dir(from).expect("the fixtures folder can be listed") {
+            let entry = entry.expect("a fixture");
+            let (source, target) = (entry.path(), to.join(entry.file_name()));
+            let kind = entry.file_type().expect("a fixture's kind");
+            let copied = if kind.is_symlink() {
+                fs::read_link(&source).and_then(|link| symlink(link, &target))
+            } else if kind.is_dir() {
+                copy_tree(&source, &target);
+                Ok(())
+            } else {
+                fs::copy(&source, &target).map(drop)
+            };
+            copied.unwrap_or_else(|e| panic!("cannot copy {}: {e}", source.display()));
+        }
+    }
+
+    /// Gives the fixtures in `folder` the permissions and modification time that the
+    /// transcripts show.
+    fn pin_stat_fixtures(folder: &Path) {
+        let time = UNIX_EPOCH + Duration::from_secs(FIXTURE_TIME);
+        // The folder last: copying its files into it changed its time.
+        for (name, mode) in [
+            ("notes.txt", 0o644),
+            ("empty.txt", 0o644),
+            ("folder/inside.txt", 0o644),
+            ("folder", 0o755),
+        ] {
+            let path = folder.join(name);
+            fs::set_permissions(&path, fs::Permissions::from_mode(mode))
+                .unwrap_or_else(|e| panic!("cannot chmod {}: {e}", path.display()));
+            File::open(&path)
+                .and_then(|file| file.set_modified(time))
+                .unwrap_or_else(|e| panic!("cannot set the time of {}: {e}", path.display()));
+        }
     }
 }
-
-#[cfg(not(unix))]
-fn pin_stat_fixtures() {}
 
 /// One command of a transcript: what is typed, the exit code, and what is printed.
 #[derive(Debug)]
