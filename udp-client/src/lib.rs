@@ -97,11 +97,13 @@ fn parse_seconds(text: &str) -> Result<Duration, String> {
 
 /// Reads a flood's time limit: between 0.1 and 300 seconds.
 fn parse_time_limit(text: &str) -> Result<Duration, String> {
-    let limit = parse_seconds(text)?;
-    if !(Duration::from_millis(100)..=Duration::from_secs(300)).contains(&limit) {
+    let seconds: f64 = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number of seconds"))?;
+    if !(0.1..=300.0).contains(&seconds) {
         return Err("give between 0.1 and 300 seconds".to_owned());
     }
-    Ok(limit)
+    Ok(Duration::from_secs_f64(seconds))
 }
 
 /// Runs the client: messages come from `--message` or from `input`, replies go to `output`.
@@ -342,6 +344,15 @@ mod tests {
         assert_eq!(parse_seconds("1"), Ok(Duration::from_secs(1)));
         assert!(parse_seconds("0").is_err());
         assert!(parse_seconds("soon").is_err());
+    }
+
+    #[test]
+    fn a_flood_time_limit_lies_between_a_tenth_of_a_second_and_five_minutes() {
+        assert_eq!(parse_time_limit("0.5"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_time_limit("300"), Ok(Duration::from_secs(300)));
+        assert!(parse_time_limit("0.05").is_err());
+        assert!(parse_time_limit("301").is_err());
+        assert!(parse_time_limit("NaN").is_err());
     }
 
     #[test]
