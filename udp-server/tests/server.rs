@@ -287,6 +287,32 @@ fn the_tcp_counter_counts_numbered_lines_on_one_connection() {
 }
 
 #[test]
+fn the_tcp_counter_logs_what_it_counted_when_a_sender_leaves_before_end() {
+    let server = udp_server(&["--count", "--tcp"]);
+    // Three whole lines, then the sender closes: say, it stopped at its time limit.
+    let mut stream = connect(server.addr());
+    stream
+        .write_all(b"FLOOD 4 0 10\nFLOOD 4 1 10\nFLOOD 4 2 10\n")
+        .expect("send the lines");
+    drop(stream);
+    server.stdout.wait_for(
+        "the sender closed the connection before END, after 3 numbered lines",
+        STEP_TIMEOUT,
+    );
+    // The same, cut off in the middle of the fourth line.
+    let mut stream = connect(server.addr());
+    stream
+        .write_all(b"FLOOD 5 0 10\nFLOOD 5 1 10\nFLOOD 5 2 10\nFLOOD 5 3")
+        .expect("send the lines");
+    drop(stream);
+    server.stdout.wait_for(
+        "the sender closed the connection in the middle of a line, before END, after 3 \
+         numbered lines",
+        STEP_TIMEOUT,
+    );
+}
+
+#[test]
 fn the_tcp_counter_refuses_a_delay_it_could_not_catch_up_with() {
     let output = Running::spawn(
         Command::new(binary("udp-server"))
