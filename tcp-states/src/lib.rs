@@ -871,16 +871,16 @@ pub fn window(
     // ANCHOR_END: fill
     let fill_time = last_accepted - started;
     let (send_buffer, recv_buffer) = sizes(&writer, &reader)?;
-    let (reader_queue, writer_queue) = match read_socket_table() {
-        Ok(table) => {
-            let snapshot = Snapshot::of(&table, &ends);
-            (
-                snapshot.server.and_then(|e| e.queues).map(|q| q.recv),
-                snapshot.client.and_then(|e| e.queues).map(|q| q.send),
-            )
-        }
-        Err(_) => (None, None),
+    // Two readings, the writer's first: a byte leaves the writer's Send-Q only once it is in
+    // the reader's Recv-Q, so this order counts every byte at least once, whatever moves in
+    // between. (One reading lists the two ends at slightly different moments, in any order.)
+    let queues = |pick: fn(&Snapshot) -> Option<u64>| {
+        read_socket_table()
+            .ok()
+            .and_then(|table| pick(&Snapshot::of(&table, &ends)))
     };
+    let writer_queue = queues(|s| s.client.as_ref().and_then(|e| e.queues).map(|q| q.send));
+    let reader_queue = queues(|s| s.server.as_ref().and_then(|e| e.queues).map(|q| q.recv));
     say(out, "");
     say(
         out,
