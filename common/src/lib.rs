@@ -8,7 +8,9 @@
 //!   arguments find each other, and no two lessons ever collide;
 //! * [`binaries`], which builds and finds other packages' binaries, for the tests and the
 //!   guided tour;
-//! * [`testing`], the helpers that every lesson's end-to-end tests use.
+//! * [`testing`], the helpers that every lesson's end-to-end tests use;
+//! * [`transfer`], the file-transfer lesson's wire format, which its sender and receiver must
+//!   agree on byte for byte.
 
 pub mod binaries;
 pub mod testing;

@@ -377,3 +377,16 @@ fn read_all_in_background(mut source: impl Read + Send + 'static) -> Receiver<Ve
     });
     rx
 }
+
+/// A child process that is killed and reaped when the guard is dropped, pass or fail.
+///
+/// For real peers such as `nc -l` that a test starts by hand.
+#[derive(Debug)]
+pub struct ChildGuard(pub Child);
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}

@@ -109,14 +109,18 @@ pub fn run(config: &Config, input: Box<dyn BufRead + Send>, output: &mut impl Wr
                     let since = *waiting_since.get_or_insert_with(Instant::now);
                     if since.elapsed() >= timeout {
                         bail!(
-                            "no reply from {server} within {} s: the server is stuck \
-                             or is not a tcp-server",
-                            timeout.as_secs()
+                            "no reply from {server} within {} s: the server is stuck, or it \
+                             is not a tcp-server; restart it with `{}`",
+                            timeout.as_secs(),
+                            start_command(&config.connect)
                         );
                     }
+                } else if sender.is_finished() {
+                    break; // Sending failed (the server stopped reading): reported below.
                 }
             }
-            Err(e) => return Err(lost(e, server)),
+            Err(_) if first_bytes == BUSY => break, // A reset right after the notice.
+            Err(e) => return Err(lost(e, &config.connect, server)),
         }
     }
     // ANCHOR_END: receive
@@ -129,13 +133,17 @@ pub fn run(config: &Config, input: Box<dyn BufRead + Send>, output: &mut impl Wr
             "the server at {server} is busy (it serves a limited number of clients at once): try again later"
         );
     }
-    // The server hung up while the person was still typing (it was stopped, or timed out).
-    if interactive && !input_done.load(Ordering::Acquire) {
-        bail!("the server at {server} closed the connection");
+    // The server hung up while the person was still typing.
+    if interactive && !input_done.load(Ordering::Acquire) && !sender.is_finished() {
+        bail!(
+            "the server at {server} closed the connection (it was stopped, or hung up after \
+             its --idle-timeout): start it again with `{}`, then reconnect",
+            start_command(&config.connect)
+        );
     }
     let sent = match sender.join() {
         Ok(Ok(sent)) => sent,
-        Ok(Err(e)) => return Err(lost(e, server)),
+        Ok(Err(e)) => return Err(lost(e, &config.connect, server)),
         Err(_) => bail!("the sending thread failed"),
     };
     if replies < sent {
@@ -164,19 +172,21 @@ pub fn dial(addr: &str, timeout: Duration) -> Result<TcpStream> {
     let Some((candidate, error)) = last_error else {
         bail!("{addr} did not resolve to any IP address");
     };
-    let start_hint = if addr == common::TCP_ADDR {
-        "cargo run -p tcp-server".to_owned()
-    } else {
-        format!("cargo run -p tcp-server -- --listen {addr}")
-    };
     let message = match error.kind() {
+        _ if candidate.port() == 0 => format!(
+            "cannot connect to port 0 ({addr}): port 0 means \"any free port\" only when \
+             listening; connect to the port the server printed in its `listening on` line"
+        ),
         ErrorKind::ConnectionRefused => format!(
             "connection refused by {candidate}: nothing is listening there. \
-             Is tcp-server running? Start it with `{start_hint}`"
+             Is tcp-server running? Start it with `{}`",
+            start_command(addr)
         ),
         ErrorKind::TimedOut | ErrorKind::WouldBlock => format!(
-            "no answer from {candidate} within {} s: is the address right?",
-            timeout.as_secs()
+            "no answer from {candidate} within {} s: is the address right? \
+             tcp-server listens on {} unless told otherwise",
+            timeout.as_secs(),
+            common::TCP_ADDR
         ),
         _ => format!("cannot connect to {candidate}"),
     };
@@ -212,16 +222,30 @@ fn send_lines(
 // ANCHOR_END: send_lines
 
 /// Explains an I/O error on an open connection.
-fn lost(error: io::Error, server: SocketAddr) -> anyhow::Error {
+fn lost(error: io::Error, addr: &str, server: SocketAddr) -> anyhow::Error {
+    let restart = start_command(addr);
     let message = match error.kind() {
-        ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted => {
-            format!("the connection to {server} was reset: the server crashed or was stopped")
+        ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted => format!(
+            "the connection to {server} was reset: the server crashed or was stopped; \
+             start it again with `{restart}`"
+        ),
+        ErrorKind::BrokenPipe => {
+            format!("the server at {server} closed the connection; start it again with `{restart}`")
         }
-        ErrorKind::BrokenPipe => format!("the server at {server} closed the connection"),
-        ErrorKind::WouldBlock | ErrorKind::TimedOut => {
-            format!("the server at {server} stopped reading what we send")
-        }
+        ErrorKind::WouldBlock | ErrorKind::TimedOut => format!(
+            "the server at {server} stopped reading what we send (is it stuck?); \
+             restart it with `{restart}`"
+        ),
         _ => format!("the connection to {server} failed"),
     };
     anyhow::Error::new(error).context(message)
+}
+
+/// The command that starts a tcp-server listening on `addr`, for error messages.
+fn start_command(addr: &str) -> String {
+    if addr == common::TCP_ADDR {
+        "cargo run -p tcp-server".to_owned()
+    } else {
+        format!("cargo run -p tcp-server -- --listen {addr}")
+    }
 }

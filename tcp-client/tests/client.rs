@@ -5,7 +5,9 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::process::{Command, Stdio};
 
-use common::testing::{Running, STEP_TIMEOUT, Server, accept, binary, have_program};
+use common::testing::{
+    ChildGuard, Lines, Running, STEP_TIMEOUT, Server, accept, binary, have_program,
+};
 
 fn tcp_client(addr: &str, extra: &[&str]) -> Command {
     let mut command = Command::new(binary("tcp-client"));
@@ -205,28 +207,78 @@ fn client_talks_to_netcat_as_a_server() {
     if !have_program("nc", &["-h"]) {
         return;
     }
-    let (listener, addr) = test_listener();
-    let port = listener.local_addr().expect("address").port().to_string();
-    drop(listener); // Hand the free port to nc.
-    // -l: listen; -v: say so on stderr (our readiness signal); -N: FIN at end of stdin.
-    // nc -l quits as soon as the client half-closes, so its reply is queued up front.
+    // -l: listen, on port 0 (any free port); -v: print that port on stderr, our readiness
+    // signal; -n: numeric addresses; -N: FIN at the end of stdin. nc -l quits as soon as the
+    // client half-closes, so its reply is queued up front.
     let mut nc = Command::new("nc");
-    nc.args(["-lvN", "127.0.0.1", &port])
+    nc.args(["-lvnN", "127.0.0.1", "0"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    let mut nc = nc.spawn().expect("start nc");
-    let mut nc_in = nc.stdin.take().expect("piped");
+    let mut nc = ChildGuard(nc.spawn().expect("start nc"));
+    let mut nc_in = nc.0.stdin.take().expect("piped");
     nc_in.write_all(b"HI CLIENT\n").expect("queue the reply");
     drop(nc_in);
-    let nc_stderr = common::testing::Lines::collect(nc.stderr.take().expect("piped"));
-    let nc_stdout = common::testing::Lines::collect(nc.stdout.take().expect("piped"));
-    nc_stderr.wait_for("Listening on", STEP_TIMEOUT);
+    let nc_stderr = Lines::collect(nc.0.stderr.take().expect("piped"));
+    let nc_stdout = Lines::collect(nc.0.stdout.take().expect("piped"));
+    let listening = nc_stderr.wait_for("Listening on", STEP_TIMEOUT);
+    let port = listening
+        .rsplit(' ')
+        .next()
+        .expect("nc names its port last");
+    let addr = format!("127.0.0.1:{port}");
 
     let output = Running::spawn(&mut tcp_client(&addr, &["--message", "hi netcat"])).finish();
     nc_stdout.wait_for("hi netcat", STEP_TIMEOUT);
-    let _ = nc.kill();
-    let _ = nc.wait();
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert_eq!(output.stdout, b"HI CLIENT\n");
+}
+
+#[test]
+fn a_server_that_stops_reading_is_reported() {
+    // The test's listener never accepts: the kernel completes the handshake and queues the
+    // connection, its receive buffer fills, and then the client's writes cannot go on.
+    let (_listener, addr) = test_listener();
+    let line = format!("{}\n", "x".repeat(1023));
+    let input = line.repeat(32 * 1024); // 32 MiB: more than both kernels' buffers hold
+    let output = assert_cmd::Command::new(binary("tcp-client"))
+        .args(["--connect", &addr, "--timeout", "1"])
+        .write_stdin(input)
+        .timeout(STEP_TIMEOUT)
+        .output()
+        .expect("run the client");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "the server at {addr} stopped reading what we send"
+        )),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn an_interactive_client_is_told_when_the_server_hangs_up() {
+    let server = Server::start(
+        "tcp-server",
+        &["--listen", "127.0.0.1:0", "--idle-timeout", "1"],
+    );
+    let addr = server.addr().to_string();
+    let mut command = tcp_client(&addr, &[]);
+    command.stdin(Stdio::piped());
+    let mut client = Running::spawn(&mut command);
+    // The person types nothing and keeps the input open; the server times out and closes.
+    let keyboard = client.stdin().expect("stdin is piped");
+    server.stdout.wait_for("timed out", STEP_TIMEOUT);
+    let output = client.finish();
+    drop(keyboard);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "the server at {addr} closed the connection (it was stopped, or hung up after its --idle-timeout): \
+             start it again with `cargo run -p tcp-server -- --listen {addr}`"
+        )),
+        "{stderr}"
+    );
 }

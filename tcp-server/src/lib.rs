@@ -47,7 +47,8 @@ pub struct Config {
 
     /// How many clients are served at once. One more is sent a "busy:" line and closed,
     /// so that a flood of connections cannot use up the machine's threads and sockets.
-    #[arg(long, value_name = "N", default_value_t = 256)]
+    #[arg(long, value_name = "N", default_value_t = 240,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub max_clients: usize,
 
     /// Seconds a client may stay silent (or leave our replies unread) before the
@@ -133,8 +134,9 @@ pub fn serve(listener: &TcpListener, config: &Config) {
                     Ok(()) => "the peer closed the connection (read returned 0)".to_owned(),
                     Err(error) => why_it_ended(&error, idle_timeout),
                 };
+                // Free the place before saying so: whoever reads the log may connect at once.
+                drop(slot);
                 log(format_args!("{peer} disconnected: {reason}"));
-                drop(slot); // Frees the place for the next client.
             });
         if let Err(error) = spawned {
             log(format_args!(
@@ -230,8 +232,10 @@ pub fn read_line(reader: &mut impl BufRead, line: &mut Vec<u8>) -> io::Result<Li
 /// are not text we can interpret, so only the ASCII letters among them are upper-cased and
 /// every other byte is sent back unchanged: the server never rejects or crashes on input.
 pub fn shout(line: &[u8]) -> Vec<u8> {
-    let content = line.strip_suffix(b"\n").unwrap_or(line);
-    let content = content.strip_suffix(b"\r").unwrap_or(content);
+    let content = match line.strip_suffix(b"\n") {
+        Some(content) => content.strip_suffix(b"\r").unwrap_or(content),
+        None => line, // A last line without "\n": a lone "\r" in it is content, not an ending.
+    };
     let ending = &line[content.len()..];
     let mut reply = match std::str::from_utf8(content) {
         Ok(text) => text.to_uppercase().into_bytes(),
@@ -276,7 +280,12 @@ fn refuse_busy(stream: TcpStream, peer: SocketAddr, max_clients: usize) {
     let _ = stream.shutdown(Shutdown::Write);
     if stream.set_nonblocking(true).is_ok() {
         let mut sink = [0; 1024];
-        while matches!((&stream).read(&mut sink), Ok(n) if n > 0) {}
+        // A few reads at most: a client that keeps sending must not hold up the accept loop.
+        for _ in 0..8 {
+            if !matches!((&stream).read(&mut sink), Ok(n) if n > 0) {
+                break;
+            }
+        }
     }
 }
 
@@ -347,6 +356,12 @@ mod tests {
     #[test]
     fn shout_passes_invalid_utf8_through_and_uppercases_ascii() {
         assert_eq!(shout(b"ab\xff\xfecd\n"), b"AB\xff\xfeCD\n");
+    }
+
+    #[test]
+    fn shout_always_ends_the_reply_with_a_newline() {
+        assert_eq!(shout(b"last"), b"LAST\n");
+        assert_eq!(shout(b"x\r"), b"X\r\n");
     }
 
     #[test]

@@ -7,13 +7,17 @@
 //! cargo run --release -p tcp-client --bin tcp-load -- --connections 1000 --seconds 5
 //! ```
 //!
-//! Every connection connects first; then all of them start together and each does
-//! "write one line, read its reply" as fast as it can until the time is up. It prints the
-//! round trips per second and the latency of one round trip (p50, p99, max).
+//! Every connection connects first and makes one round trip, so it is known to be accepted
+//! (a `connect` can succeed while the server's accept queue is full and the connection is
+//! never served). Connections open at most [`OPEN_AT_ONCE`] at a time, because std's listen
+//! backlog is 128. Then all of them start together and each does "write one line, read its
+//! reply" as fast as it can until the time is up. It prints the round trips per second and
+//! the latency of one round trip (p50, p99, max).
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::process::ExitCode;
+use std::sync::mpsc;
 use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -40,6 +44,12 @@ struct Config {
     seconds: u64,
 }
 
+/// How many connections are opened at the same time, below std's listen backlog of 128.
+const OPEN_AT_ONCE: usize = 100;
+
+/// How long one connect or one reply may take before it counts as an error.
+const PATIENCE: Duration = Duration::from_secs(10);
+
 /// What one connection measured.
 #[derive(Debug, Default)]
 struct Report {
@@ -63,17 +73,29 @@ fn run(config: &Config) -> Result<()> {
 
     // Everyone connects, then waits here, so the measured seconds have all C connections.
     let start_line = Arc::new(Barrier::new(connections + 1));
-    let workers = (0..connections)
-        .map(|id| {
-            let start_line = Arc::clone(&start_line);
-            thread::Builder::new()
-                .stack_size(256 * 1024) // a few buffers each: no need for the 2 MiB default
-                .spawn(move || one_connection(id, addr, &start_line, duration))
-                .context("could not start a thread per connection: try fewer --connections")
-        })
-        .collect::<Result<Vec<_>>>()?;
+    let (ready_tx, ready_rx) = mpsc::channel();
+    let mut workers = Vec::with_capacity(connections);
+    let mut opening = 0; // started, first round trip not reported yet
+    for id in 0..connections {
+        let start_line = Arc::clone(&start_line);
+        let ready = ready_tx.clone();
+        let worker = thread::Builder::new()
+            .stack_size(256 * 1024) // a few buffers each: no need for the 2 MiB default
+            .spawn(move || one_connection(id, addr, &ready, &start_line, duration))
+            .context("could not start a thread per connection: try fewer --connections")?;
+        workers.push(worker);
+        opening += 1;
+        // Let each group finish its handshake and first round trip before the next opens.
+        if opening == OPEN_AT_ONCE || id + 1 == connections {
+            for _ in 0..opening {
+                ready_rx
+                    .recv_timeout(2 * PATIENCE)
+                    .context("a connection neither opened nor failed in time")?;
+            }
+            opening = 0;
+        }
+    }
     start_line.wait();
-    let started = Instant::now();
 
     let mut latencies = Vec::new();
     let mut errors = Vec::new();
@@ -84,7 +106,8 @@ fn run(config: &Config) -> Result<()> {
         latencies.extend(report.latencies_us);
         errors.extend(report.errors);
     }
-    let elapsed = started.elapsed().as_secs_f64();
+    // Round trips are counted only if they ended within the time, so this is the rate.
+    let elapsed = duration.as_secs_f64();
 
     latencies.sort_unstable();
     let percentile = |p: f64| {
@@ -114,57 +137,90 @@ fn run(config: &Config) -> Result<()> {
     Ok(())
 }
 
-fn one_connection(id: usize, addr: SocketAddr, start_line: &Barrier, duration: Duration) -> Report {
+fn one_connection(
+    id: usize,
+    addr: SocketAddr,
+    ready: &mpsc::Sender<()>,
+    start_line: &Barrier,
+    duration: Duration,
+) -> Report {
     let mut report = Report::default();
-    let stream = TcpStream::connect_timeout(&addr, Duration::from_secs(10)).and_then(|stream| {
-        stream.set_read_timeout(Some(Duration::from_secs(10)))?;
-        stream.set_write_timeout(Some(Duration::from_secs(10)))?;
-        // Small request/reply messages: send each at once instead of waiting to fill a
-        // packet (Nagle's algorithm), as any interactive protocol should.
-        stream.set_nodelay(true)?;
-        Ok(stream)
-    });
+    let request = format!("ping from connection {id}\n");
+    let expected = request.to_uppercase();
+    // Connect, then one round trip: only a served connection takes part in the measurement.
+    let opened = TcpStream::connect_timeout(&addr, PATIENCE)
+        .and_then(|stream| {
+            stream.set_read_timeout(Some(PATIENCE))?;
+            stream.set_write_timeout(Some(PATIENCE))?;
+            // Small request/reply messages: send each at once instead of waiting to fill a
+            // packet (Nagle's algorithm), as any interactive protocol should.
+            stream.set_nodelay(true)?;
+            Ok(stream)
+        })
+        .map_err(|e| format!("connection {id}: connect: {e}"))
+        .and_then(|stream| {
+            let mut reply = String::new();
+            round_trip(
+                &mut BufReader::new(&stream),
+                &request,
+                &expected,
+                &mut reply,
+            )
+            .map(|()| stream)
+            .map_err(|e| format!("connection {id}: first round trip: {e}"))
+        });
+    let _ = ready.send(());
     start_line.wait();
-    let stream = match stream {
+    let stream = match opened {
         Ok(stream) => stream,
-        Err(e) => {
-            report.errors.push(format!("connection {id}: connect: {e}"));
+        Err(error) => {
+            report.errors.push(error);
             return report;
         }
     };
 
-    let request = format!("ping from connection {id}\n");
-    let expected = request.to_uppercase();
     let mut reader = BufReader::new(&stream);
-    let mut writer = &stream;
     let mut reply = String::new();
     let deadline = Instant::now() + duration;
     while Instant::now() < deadline {
         let sent_at = Instant::now();
-        reply.clear();
-        let result = writer
-            .write_all(request.as_bytes())
-            .and_then(|()| reader.read_line(&mut reply));
-        match result {
-            Ok(_) if reply == expected => {
-                let micros = sent_at.elapsed().as_micros();
-                report
-                    .latencies_us
-                    .push(u32::try_from(micros).unwrap_or(u32::MAX));
-            }
-            Ok(_) => {
-                report
-                    .errors
-                    .push(format!("connection {id}: unexpected reply {reply:?}"));
-                break;
-            }
-            Err(e) => {
-                report.errors.push(format!("connection {id}: {e}"));
-                break;
-            }
+        if let Err(e) = round_trip(&mut reader, &request, &expected, &mut reply) {
+            report.errors.push(format!("connection {id}: {e}"));
+            break;
+        }
+        if Instant::now() <= deadline {
+            let micros = sent_at.elapsed().as_micros();
+            report
+                .latencies_us
+                .push(u32::try_from(micros).unwrap_or(u32::MAX));
         }
     }
     report
+}
+
+/// Writes `request` and reads one line, which must be `expected`.
+fn round_trip(
+    reader: &mut BufReader<&TcpStream>,
+    request: &str,
+    expected: &str,
+    reply: &mut String,
+) -> Result<(), String> {
+    let mut writer = *reader.get_ref();
+    writer
+        .write_all(request.as_bytes())
+        .map_err(|e| format!("write: {e}"))?;
+    reply.clear();
+    reader.read_line(reply).map_err(|e| match e.kind() {
+        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => {
+            format!("no reply within {} s", PATIENCE.as_secs())
+        }
+        _ => format!("read: {e}"),
+    })?;
+    if reply == expected {
+        Ok(())
+    } else {
+        Err(format!("unexpected reply {reply:?}"))
+    }
 }
 
 /// Resolves `addr` and refuses anything but loopback: a load generator aimed at someone
