@@ -18,9 +18,10 @@ use std::fs;
 use std::io::{self, BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::path::{Component, Path, PathBuf};
-use std::sync::Arc;
+use std::process;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{SyncSender, sync_channel};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
@@ -28,6 +29,7 @@ use anyhow::{Context, Result, bail};
 use clap::Parser;
 use common::transfer::{self, Announcement, Answer, Line, Outcome};
 use sha2::{Digest, Sha256};
+use tempfile::NamedTempFile;
 
 /// How many bytes one `read` from the socket may bring, and so one write to the file.
 ///
@@ -336,8 +338,7 @@ fn receive(stream: &TcpStream, peer: SocketAddr, settings: &Settings) -> Result<
     // as `os.Create` gives them: 0666 less the user's umask.
     #[cfg(unix)]
     builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
-    let mut partial = builder
-        .tempfile_in(&settings.dir)
+    let mut partial = Unfinished::create(&builder, &settings.dir)
         .map_err(|e| Failure::Refused(disk_problem(&e, "cannot create the file")))?;
     writer
         .write_all(&Answer::Accepted.to_line())
@@ -346,7 +347,7 @@ fn receive(stream: &TcpStream, peer: SocketAddr, settings: &Settings) -> Result<
 
     // ANCHOR: content
     // 5. Receive exactly `size` bytes, computing their digest on the way.
-    let sha256 = receive_content(&mut reader, partial.as_file_mut(), size, idle)?;
+    let sha256 = receive_content(&mut reader, partial.file.as_file_mut(), size, idle)?;
     // The sender now closes its side (FIN): `read` must return 0. More bytes mean the
     // sender and we disagree on the size, so what we hold is not the file it meant.
     match reader.fill_buf() {
@@ -368,22 +369,18 @@ fn receive(stream: &TcpStream, peer: SocketAddr, settings: &Settings) -> Result<
     // before this point leaves no file under the final name, only the temporary one.
     // (`receive_content` synced as the bytes came; this sync writes only the rest.)
     partial
+        .file
         .as_file()
         .sync_all()
         .map_err(|e| Failure::Failed(disk_problem(&e, "cannot save the file")))?;
-    let persisted = if settings.overwrite {
-        partial.persist(&target)
-    } else {
-        // Fails if the name was taken meanwhile: never replace a file, never follow a
-        // symlink someone placed there.
-        partial.persist_noclobber(&target)
-    };
-    persisted.map_err(|e| match e.error.kind() {
-        ErrorKind::AlreadyExists => Failure::Failed(format!(
-            "a file named {name:?} appeared while receiving; it was kept"
-        )),
-        _ => Failure::Failed(disk_problem(&e.error, "cannot rename the file into place")),
-    })?;
+    partial
+        .persist(&target, settings.overwrite)
+        .map_err(|e| match e.kind() {
+            ErrorKind::AlreadyExists => Failure::Failed(format!(
+                "a file named {name:?} appeared while receiving; it was kept"
+            )),
+            _ => Failure::Failed(disk_problem(&e, "cannot rename the file into place")),
+        })?;
     sync_directory(&settings.dir);
     // ANCHOR_END: content
 
@@ -513,6 +510,86 @@ impl BackgroundSync {
     }
 }
 // ANCHOR_END: background_sync
+
+// ANCHOR: unfinished
+/// The temporary files being written right now, so that a signal can remove them.
+///
+/// A [`NamedTempFile`] removes its file when it is dropped, on success, error or panic. But
+/// Ctrl-C (SIGINT), SIGTERM and SIGHUP end the process without running any destructor, so
+/// the receiver keeps this list, and its signal handler ([`remove_unfinished_and_exit`])
+/// removes what is on it. Only `kill -9` (or a crash) leaves a `.part` file behind.
+static UNFINISHED: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// Locks [`UNFINISHED`]. A thread that panicked while holding it left a list that is still
+/// valid (every change to it is one `push` or `retain`), so the lock is taken anyway.
+fn unfinished_files() -> MutexGuard<'static, Vec<PathBuf>> {
+    UNFINISHED.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// A temporary file being received, listed in [`UNFINISHED`] for as long as it exists.
+#[derive(Debug)]
+struct Unfinished {
+    // Fields drop in this order: the file is removed first, then taken off the list.
+    file: NamedTempFile,
+    listed: Listed,
+}
+
+/// The place of one path in [`UNFINISHED`]; dropping it takes the path off the list.
+#[derive(Debug)]
+struct Listed(PathBuf);
+
+impl Drop for Listed {
+    fn drop(&mut self) {
+        unfinished_files().retain(|path| *path != self.0);
+    }
+}
+
+impl Unfinished {
+    /// Creates a temporary file in `dir` (with `builder`'s name and permissions) and lists it.
+    fn create(builder: &tempfile::Builder, dir: &Path) -> io::Result<Unfinished> {
+        // Hold the list while creating: a signal cannot come between creating and listing.
+        let mut listed = unfinished_files();
+        let file = builder.tempfile_in(dir)?;
+        listed.push(file.path().to_owned());
+        drop(listed);
+        let listed = Listed(file.path().to_owned());
+        Ok(Unfinished { file, listed })
+    }
+
+    /// Renames the file to `target`; without `overwrite`, only if `target` does not exist
+    /// (never replacing a file, never following a symlink someone placed there).
+    fn persist(self, target: &Path, overwrite: bool) -> io::Result<()> {
+        let Unfinished { file, listed } = self;
+        let persisted = if overwrite {
+            file.persist(target)
+        } else {
+            file.persist_noclobber(target)
+        };
+        // On failure the temporary file is dropped, and so removed, before it leaves the list.
+        let result = persisted.map(drop).map_err(|e| e.error);
+        drop(listed);
+        result
+    }
+}
+
+/// The signal handler: removes every unfinished file, and exits with 130 (128 + SIGINT).
+///
+/// It runs on a thread of its own (the `ctrlc` crate turns the signal into a wake-up), so it
+/// may lock and touch files. It keeps the list locked until the process is gone: no thread
+/// can start a new file meanwhile.
+pub fn remove_unfinished_and_exit() {
+    let files = unfinished_files();
+    for path in files.iter() {
+        let _ = fs::remove_file(path);
+    }
+    let count = files.len();
+    let plural = if count == 1 { "" } else { "s" };
+    log(format_args!(
+        "interrupted: removed {count} unfinished file{plural}; exiting"
+    ));
+    process::exit(130);
+}
+// ANCHOR_END: unfinished
 
 // ANCHOR: check_name
 /// Accepts `name` only if it is one plain file name that stays inside the target directory.

@@ -2,8 +2,14 @@
 
 use std::process::ExitCode;
 
+use anyhow::Context;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    common::report(file_recv::run(&file_recv::Config::parse()))
+    let config = file_recv::Config::parse();
+    // Ctrl-C, SIGTERM, SIGHUP: remove the temporary files of unfinished transfers first.
+    let result = ctrlc::set_handler(file_recv::remove_unfinished_and_exit)
+        .context("cannot install the handler for Ctrl-C")
+        .and_then(|()| file_recv::run(&config));
+    common::report(result)
 }

@@ -663,3 +663,80 @@ fn a_file_sent_by_hand_with_printf_and_nc_arrives() {
     assert!(after.remove("hi.txt").is_some());
     assert_eq!(after, before);
 }
+
+// ---------------------------------------------------------------------------------------
+// Signals: Ctrl-C and its kin remove the temporary file; only `kill -9` cannot.
+
+/// Sends `signal` (a name such as `INT`) to the process `pid` with the `kill` command.
+#[cfg(unix)]
+fn send_signal(signal: &str, pid: u32) {
+    let status = Command::new("kill")
+        .args([&format!("-{signal}"), &pid.to_string()])
+        .status()
+        .expect("run kill");
+    assert!(status.success(), "kill -{signal} {pid}");
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_term_and_hup_remove_the_temporary_file_of_a_transfer_in_progress() {
+    for signal in ["INT", "TERM", "HUP"] {
+        let dir = target_dir();
+        // Started by hand rather than with `Server`, to read the exit code.
+        let mut child = Command::new(binary("file-recv"))
+            .args(["--listen", "127.0.0.1:0", "--dir"])
+            .arg(dir.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start file-recv");
+        let stdout = Lines::collect(child.stdout.take().expect("piped"));
+        let mut server = ShellReceiver {
+            child,
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            stdout,
+        };
+        let line = server.stdout.wait_for("listening on ", STEP_TIMEOUT);
+        server.addr = line["listening on ".len()..].parse().expect("an address");
+        let before = listing(dir.path());
+
+        // A transfer in progress: announced, accepted, half of its content written.
+        let mut sender = connect(server.addr);
+        sender.write_all(b"FILE 1000 half.bin\n").expect("announce");
+        let mut ok = [0; 3];
+        sender.read_exact(&mut ok).expect("the answer");
+        assert_eq!(&ok, b"OK\n");
+        sender.write_all(&[b'h'; 500]).expect("half the content");
+        let deadline = Instant::now() + STEP_TIMEOUT;
+        while !listing(dir.path())
+            .iter()
+            .any(|(name, (len, _))| name.ends_with(".part") && *len == 500)
+        {
+            assert!(
+                Instant::now() < deadline,
+                "no temporary file with 500 bytes"
+            );
+            thread::sleep(Duration::from_millis(5));
+        }
+
+        send_signal(signal, server.child.id());
+        let deadline = Instant::now() + STEP_TIMEOUT;
+        let status = loop {
+            if let Some(status) = server.child.try_wait().expect("can wait") {
+                break status;
+            }
+            assert!(Instant::now() < deadline, "still running after SIG{signal}");
+            thread::sleep(Duration::from_millis(10));
+        };
+        assert_eq!(status.code(), Some(130), "SIG{signal}");
+        server
+            .stdout
+            .wait_for("interrupted: removed 1 unfinished file", STEP_TIMEOUT);
+        assert_eq!(
+            listing(dir.path()),
+            before,
+            "SIG{signal} left the directory as it was"
+        );
+    }
+}
