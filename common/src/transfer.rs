@@ -111,9 +111,7 @@ impl Answer {
             return Ok(Answer::Accepted);
         }
         match line.strip_prefix(b"NO ") {
-            Some(reason) => Ok(Answer::Refused(
-                String::from_utf8_lossy(reason).into_owned(),
-            )),
+            Some(reason) => Ok(Answer::Refused(text_from_peer(reason))),
             None => Err(Malformed(format!(
                 "expected `OK` or `NO <reason>`, got {}",
                 escaped(line)
@@ -149,9 +147,7 @@ impl Outcome {
     /// Reads `DONE <size> <sha256>` or `ERROR <reason>` (the line without its `\n`).
     pub fn parse(line: &[u8]) -> Result<Outcome, Malformed> {
         if let Some(reason) = line.strip_prefix(b"ERROR ") {
-            return Ok(Outcome::Failed(
-                String::from_utf8_lossy(reason).into_owned(),
-            ));
+            return Ok(Outcome::Failed(text_from_peer(reason)));
         }
         let malformed = || {
             Malformed(format!(
@@ -234,6 +230,39 @@ pub fn escaped(bytes: &[u8]) -> String {
         shown.push('…');
     }
     format!("{shown:?}")
+}
+
+/// Whether `c` is invisible, or changes the direction of the text around it: the characters
+/// that make one name look like another (`U+202E` shows `txt.exe` as `exe.txt`).
+///
+/// They are not control characters (`char::is_control` is false for them), so they need a
+/// rule of their own: Arabic letter mark (U+061C), zero-width space, joiners and direction
+/// marks (U+200B to U+200F), the direction embeddings and overrides (U+202A to U+202E),
+/// the direction isolates (U+2066 to U+2069) and the byte order mark (U+FEFF).
+pub fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061C}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{FEFF}'
+    )
+}
+
+/// Text the peer sent (a reason), made safe to print: invalid UTF-8 replaced, and every
+/// control or invisible character written as an escape such as `\u{1b}`, so a hostile peer
+/// cannot move the cursor, clear the screen or reorder the text of the terminal showing it.
+fn text_from_peer(bytes: &[u8]) -> String {
+    let mut text = String::with_capacity(bytes.len());
+    for c in String::from_utf8_lossy(bytes).chars() {
+        if c.is_control() || is_invisible(c) {
+            text.extend(c.escape_unicode());
+        } else {
+            text.push(c);
+        }
+    }
+    text
 }
 
 /// A decimal size: digits only (no sign, no spaces), and it must fit in 64 bits.
@@ -376,6 +405,23 @@ mod tests {
         assert!(error.to_string().contains("cut short"), "{error}");
 
         assert!(matches!(lines_in_chunks(b"", 4)[0], Ok(Line::Closed)));
+    }
+
+    #[test]
+    fn reasons_from_the_peer_arrive_with_control_and_invisible_characters_escaped() {
+        assert_eq!(
+            Answer::parse(b"NO \x1b[2J evil"),
+            Ok(Answer::Refused(r"\u{1b}[2J evil".into()))
+        );
+        assert_eq!(
+            Outcome::parse("ERROR bell\x07 and \u{202e}txt.exe".as_bytes()),
+            Ok(Outcome::Failed(r"bell\u{7} and \u{202e}txt.exe".into()))
+        );
+        // Ordinary text, quotes and accents included, is left as it is.
+        assert_eq!(
+            Answer::parse("NO a file named \"résumé.txt\" exists".as_bytes()),
+            Ok(Answer::Refused("a file named \"résumé.txt\" exists".into()))
+        );
     }
 
     #[test]
