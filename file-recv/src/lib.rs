@@ -289,25 +289,35 @@ fn receive(stream: &TcpStream, peer: SocketAddr, settings: &Settings) -> Result<
     // --keep-serving, every other sender) for ever.
     let idle = settings.idle_timeout;
     stream
-        .set_read_timeout(Some(idle))
-        .and_then(|()| stream.set_write_timeout(Some(idle)))
+        .set_write_timeout(Some(idle))
         .map_err(|e| Failure::Refused(format!("cannot set a timeout: {e}")))?;
-    let mut reader = BufReader::with_capacity(BUFFER_SIZE, stream);
+    let incoming = Incoming {
+        stream,
+        announce_by: Some(Instant::now() + idle),
+    };
+    let mut reader = BufReader::with_capacity(BUFFER_SIZE, incoming);
     let mut writer = stream;
 
     // ANCHOR: announcement
-    // 3. Read the announcement: one line, `FILE <size> <name>`, however TCP cut it up.
+    // 3. Read the announcement: one line, `FILE <size> <name>`, however TCP cut it up, and
+    //    all of it within --idle-timeout.
     let line = match transfer::read_line(&mut reader) {
         Ok(Line::Complete(line)) => line,
         Ok(Line::Closed) => return Err(Failure::Refused("closed without announcing".into())),
-        Err(error) => {
-            return Err(Failure::Refused(network_problem(
-                &error,
-                idle,
-                "announcing",
+        Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+            return Err(Failure::Refused(format!(
+                "the sender stalled while announcing: no complete announcement within {} s \
+                 (--idle-timeout)",
+                idle.as_secs()
             )));
         }
+        Err(e) => return Err(Failure::Refused(network_problem(&e, idle, "announcing"))),
     };
+    // From now on, each read may wait up to --idle-timeout (see `Incoming`).
+    reader
+        .get_mut()
+        .announced(idle)
+        .map_err(|e| Failure::Refused(format!("cannot set a timeout: {e}")))?;
     let announcement = Announcement::parse(&line).map_err(|e| Failure::Refused(e.to_string()))?;
     let name = check_name(&announcement.name).map_err(|why| {
         Failure::Refused(format!(
@@ -402,13 +412,49 @@ fn receive(stream: &TcpStream, peer: SocketAddr, settings: &Settings) -> Result<
     // ANCHOR_END: confirm
 }
 
+/// The sender's side of the connection, read with a deadline for the announcement.
+///
+/// A socket's read timeout bounds one `read`, not a whole message: a sender trickling one
+/// byte every 0.9 s never lets a 1 s timeout expire, and would hold a thread for a quarter
+/// of an hour with a 1 KiB announcement. So the announcement has one deadline for the whole
+/// line: before each read, the timeout is set to the time left. The content then has the
+/// idle timeout per read: a slow sender that keeps sending is fine, a silent one is dropped.
+#[derive(Debug)]
+struct Incoming<'a> {
+    stream: &'a TcpStream,
+    /// When the whole announcement must have arrived; `None` once it has.
+    announce_by: Option<Instant>,
+}
+
+impl Incoming<'_> {
+    /// The announcement has arrived: from now on each read may wait up to `idle`.
+    fn announced(&mut self, idle: Duration) -> io::Result<()> {
+        self.announce_by = None;
+        self.stream.set_read_timeout(Some(idle))
+    }
+}
+
+impl Read for Incoming<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if let Some(deadline) = self.announce_by {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                // Checked here: `set_read_timeout` refuses a zero duration.
+                return Err(ErrorKind::TimedOut.into());
+            }
+            self.stream.set_read_timeout(Some(left))?;
+        }
+        self.stream.read(buf)
+    }
+}
+
 // ANCHOR: receive_content
 /// Copies exactly `size` bytes from the socket into `file`; returns their SHA-256 in hex.
 ///
 /// Running out early is an error, not the end of the file: the notes' `n == 0` means only
 /// that the sender closed, and a sender that crashed closes too.
 fn receive_content(
-    reader: &mut BufReader<&TcpStream>,
+    reader: &mut BufReader<Incoming<'_>>,
     file: &mut fs::File,
     size: u64,
     idle: Duration,

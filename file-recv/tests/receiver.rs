@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::{Read, Write};
+use std::io::{ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -95,6 +95,28 @@ fn assert_refused(server: &Server, dir: &Path, message: &[u8], reason: &str) {
     assert_eq!(reply.lines().count(), 1, "one line, then close: {reply:?}");
     server.stdout.wait_for(reason, STEP_TIMEOUT);
     assert_eq!(listing(dir), before, "the directory changed");
+}
+
+/// Waits until the receiver's log has one line containing every one of `needles` (for
+/// example the sender's address and the reason, so that an earlier sender's line with the
+/// same reason cannot match); returns that line.
+fn wait_for_line(server: &Server, needles: &[&str]) -> String {
+    let deadline = Instant::now() + STEP_TIMEOUT;
+    loop {
+        let log = server.stdout.snapshot();
+        if let Some(line) = log
+            .iter()
+            .find(|line| needles.iter().all(|needle| line.contains(needle)))
+        {
+            return line.clone();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no line with all of {needles:?}; the log:\n{}",
+            log.join("\n")
+        );
+        thread::sleep(Duration::from_millis(10));
+    }
 }
 
 /// Waits until the receiver's log has a line with `needle`, then checks the directory.
@@ -305,7 +327,8 @@ fn receiver_drops_a_silent_sender_and_serves_others_meanwhile() {
 
     assert_eq!(
         read_all(&mut silent),
-        "NO the sender stalled while announcing: nothing for 1 s (--idle-timeout)\n"
+        "NO the sender stalled while announcing: no complete announcement within 1 s \
+         (--idle-timeout)\n"
     );
     let reply = read_all(&mut stalled);
     assert!(
@@ -315,6 +338,47 @@ fn receiver_drops_a_silent_sender_and_serves_others_meanwhile() {
     let mut after = listing(dir.path());
     after.remove("meanwhile.txt");
     assert_eq!(after, before, "no trace of the stalled transfer");
+}
+
+#[test]
+fn receiver_drops_a_sender_that_trickles_its_announcement() {
+    // One byte every 0.4 s: each read gets a byte well within the 1 s idle timeout, so only
+    // a deadline for the whole announcement stops this sender.
+    let dir = target_dir();
+    let server = receiver(dir.path(), &["--keep-serving", "--idle-timeout", "1"]);
+    let before = listing(dir.path());
+    let mut stream = connect(server.addr());
+    let peer = stream.local_addr().expect("our address");
+    stream.set_nodelay(true).expect("nodelay");
+    stream
+        .set_read_timeout(Some(Duration::from_millis(400)))
+        .expect("timeout");
+    // At most 13 bytes, 5.2 s: the whole line would arrive if nothing stopped it.
+    let mut reply = Vec::new();
+    for byte in b"FILE 2 t.txt\n" {
+        stream.write_all(&[*byte]).expect("one byte");
+        let mut answer = [0; 256];
+        match stream.read(&mut answer) {
+            Ok(n) => {
+                reply.extend_from_slice(&answer[..n]);
+                break;
+            }
+            Err(e) if e.kind() == ErrorKind::WouldBlock || e.kind() == ErrorKind::TimedOut => {}
+            Err(e) => panic!("reading the answer: {e}"),
+        }
+    }
+    stream
+        .set_read_timeout(Some(STEP_TIMEOUT))
+        .expect("timeout");
+    stream
+        .read_to_end(&mut reply)
+        .expect("the rest of the answer");
+    let reply = String::from_utf8(reply).expect("UTF-8");
+    let reason = "the sender stalled while announcing: no complete announcement within 1 s";
+    assert!(reply.starts_with(&format!("NO {reason}")), "{reply:?}");
+    wait_for_line(&server, &[&format!("{peer} refused"), reason]);
+    assert_eq!(listing(dir.path()), before);
+    assert_still_serves(&server, dir.path(), "after.txt");
 }
 
 #[test]
