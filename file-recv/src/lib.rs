@@ -80,6 +80,11 @@ pub struct Config {
     #[arg(long)]
     pub overwrite: bool,
 
+    /// Accept names that start with a dot. Such hidden files (.bashrc, .ssh, .git) are
+    /// refused by default: in a home directory they may change how programs behave.
+    #[arg(long)]
+    pub allow_hidden: bool,
+
     /// Largest file accepted, in bytes; K, M, G or T multiply by 1024, 1024², ...
     /// (for example 500M or 2G). A larger announcement is refused before any byte flows.
     #[arg(long, value_name = "SIZE", default_value = "10G", value_parser = parse_size_limit)]
@@ -97,6 +102,7 @@ pub struct Config {
 struct Settings {
     dir: PathBuf,
     overwrite: bool,
+    allow_hidden: bool,
     max_size: u64,
     idle_timeout: Duration,
 }
@@ -120,6 +126,7 @@ pub fn run(config: &Config) -> Result<()> {
     let settings = Arc::new(Settings {
         dir,
         overwrite: config.overwrite,
+        allow_hidden: config.allow_hidden,
         max_size: config.max_size,
         idle_timeout: Duration::from_secs(config.idle_timeout),
     });
@@ -319,7 +326,12 @@ fn receive(stream: &TcpStream, peer: SocketAddr, settings: &Settings) -> Result<
         .announced(idle)
         .map_err(|e| Failure::Refused(format!("cannot set a timeout: {e}")))?;
     let announcement = Announcement::parse(&line).map_err(|e| Failure::Refused(e.to_string()))?;
-    let name = check_name(&announcement.name).map_err(|why| {
+    let checked = if settings.allow_hidden {
+        check_name_allowing_hidden(&announcement.name)
+    } else {
+        check_name(&announcement.name)
+    };
+    let name = checked.map_err(|why| {
         Failure::Refused(format!(
             "the name {} {why}",
             transfer::escaped(&announcement.name)
@@ -638,12 +650,31 @@ pub fn remove_unfinished_and_exit() {
 // ANCHOR_END: unfinished
 
 // ANCHOR: check_name
-/// Accepts `name` only if it is one plain file name that stays inside the target directory.
+/// Accepts `name` only if it is one plain, visible file name that stays inside the target
+/// directory and that every common file system can store; hidden names are refused too
+/// (see [`check_name_allowing_hidden`] for `--allow-hidden`).
 ///
 /// It comes from the network, so it is untrusted: `../../.bashrc` or `/etc/passwd` would
 /// write outside the directory, a control character could rewrite the terminal that shows
-/// the log. Returns why a name is refused.
+/// the log, an invisible one could make `invoice.exe` look like another name. Returns why a
+/// name is refused, as the end of a sentence that starts with "the name ...".
 pub fn check_name(name: &[u8]) -> Result<&str, String> {
+    let name = check_name_allowing_hidden(name)?;
+    if name.starts_with('.') {
+        // In a home directory, `.bashrc` or `.ssh` would change how programs behave, and
+        // `ls` does not even show them. Rarely a file someone means to send.
+        return Err(
+            "starts with a dot, which makes it a hidden file (like .bashrc or .ssh) \
+                    that programs may read as their settings; start file-recv with \
+                    --allow-hidden to accept such names"
+                .into(),
+        );
+    }
+    Ok(name)
+}
+
+/// [`check_name`] without its rule against hidden names (`--allow-hidden`).
+pub fn check_name_allowing_hidden(name: &[u8]) -> Result<&str, String> {
     let name = std::str::from_utf8(name).map_err(|_| "is not valid UTF-8".to_owned())?;
     if name.is_empty() {
         return Err("is empty".into());
@@ -657,6 +688,13 @@ pub fn check_name(name: &[u8]) -> Result<&str, String> {
     if let Some(c) = name.chars().find(|c| c.is_control()) {
         return Err(format!("contains the control character {c:?}"));
     }
+    if let Some(c) = name.chars().find(|&c| transfer::is_invisible(c)) {
+        return Err(format!(
+            "contains the invisible character U+{:04X}, which can make a name look like \
+             another (U+202E shows `txt.exe` as `exe.txt`)",
+            u32::from(c)
+        ));
+    }
     if name.starts_with(['/', '\\']) {
         return Err("is an absolute path".into());
     }
@@ -668,10 +706,27 @@ pub fn check_name(name: &[u8]) -> Result<&str, String> {
         // `C:x` is a path relative to drive C on Windows, `x:y` an alternate data stream.
         return Err("contains `:` (a drive or stream separator on Windows)".into());
     }
+    // From here on, names that one OS could store but Windows cannot. Refused on every OS,
+    // so that what one receiver accepts, every receiver can store.
+    if let Some(c) = name.chars().find(|c| "<>\"|?*".contains(*c)) {
+        return Err(format!(
+            "contains {c:?}, one of the characters Windows does not allow in a file name \
+             (< > \" | ? *)"
+        ));
+    }
+    if name.chars().all(|c| c == '.') {
+        return Err("is made only of dots, which Windows cannot store as a file name".into());
+    }
+    if name.ends_with(['.', ' ']) {
+        return Err(
+            "ends with a dot or a space, which Windows removes: `a.txt.` would be \
+                    stored as `a.txt`, another file"
+                .into(),
+        );
+    }
     if is_windows_device(name) {
-        // On Windows, `CON`, `NUL.txt` or `com1.log` open a device, not a file. Refused on
-        // every OS, so that what one receiver accepts, every receiver can store.
-        return Err("is a device name on Windows (CON, NUL, COM1, ...)".into());
+        // On Windows, `CON`, `NUL.txt` or `com1.log` open a device, not a file.
+        return Err("is a device name on Windows (CON, NUL, COM1, LPT1, ...)".into());
     }
     // Defence in depth: the standard library must see exactly one ordinary component.
     let mut components = Path::new(name).components();
@@ -682,17 +737,25 @@ pub fn check_name(name: &[u8]) -> Result<&str, String> {
 }
 // ANCHOR_END: check_name
 
-/// Whether `name`, before its first dot, is one of the device names Windows reserves.
+/// Whether `name`, before its first dot, is one of the device names Windows reserves:
+/// CON, PRN, AUX, NUL, CONIN$, CONOUT$, and COM or LPT followed by a digit or by one of
+/// the superscripts ¹ ² ³ (which Windows also counts as digits there).
 fn is_windows_device(name: &str) -> bool {
     let stem = name.split('.').next().unwrap_or(name).trim_end_matches(' ');
     let upper = stem.to_ascii_uppercase();
-    match upper.as_str() {
-        "CON" | "PRN" | "AUX" | "NUL" | "CONIN$" | "CONOUT$" => true,
-        _ => match upper.as_bytes() {
-            [b'C', b'O', b'M', digit] | [b'L', b'P', b'T', digit] => digit.is_ascii_digit(),
-            _ => false,
-        },
-    }
+    let is_port_number = |number: &str| {
+        let mut chars = number.chars();
+        matches!(
+            (chars.next(), chars.next()),
+            (Some('0'..='9' | '¹' | '²' | '³'), None)
+        )
+    };
+    matches!(
+        upper.as_str(),
+        "CON" | "PRN" | "AUX" | "NUL" | "CONIN$" | "CONOUT$"
+    ) || ["COM", "LPT"]
+        .iter()
+        .any(|port| upper.strip_prefix(port).is_some_and(is_port_number))
 }
 
 /// Refuses, before the `OK`, a target that exists (unless `--overwrite`) or is a directory.
@@ -866,18 +929,34 @@ mod tests {
             "résumé.txt",
             "報告書.txt",
             "a..b.txt",
-            "...",
-            ".hidden",
             "x",
             "console.txt",
             "com10.txt",
+            "com¹0.txt",
             "lpt.txt",
             "nullable.rs",
+            "it's [1] {a} (b) & c#d%e+f=g@h!.txt",
         ] {
             assert_eq!(check_name(name.as_bytes()), Ok(name), "refused {name:?}");
         }
         let longest = "n".repeat(MAX_NAME);
         assert!(check_name(longest.as_bytes()).is_ok());
+    }
+
+    #[test]
+    fn hidden_names_are_refused_unless_allowed() {
+        for name in [".hidden", ".bashrc", ".a.b"] {
+            let refused = check_name(name.as_bytes()).expect_err("hidden");
+            assert!(refused.contains("--allow-hidden"), "{name:?}: {refused}");
+            assert_eq!(check_name_allowing_hidden(name.as_bytes()), Ok(name));
+        }
+        // Allowing hidden names allows nothing else.
+        for name in [".", "..", "...", "../.x", ".x/y", ".x."] {
+            assert!(
+                check_name_allowing_hidden(name.as_bytes()).is_err(),
+                "{name:?}"
+            );
+        }
     }
 
     #[test]
@@ -906,6 +985,25 @@ mod tests {
             (b"nul.txt", "device"),
             (b"Com1.log", "device"),
             (b"lpt9", "device"),
+            ("COM¹".as_bytes(), "device"),
+            ("lpt³.txt".as_bytes(), "device"),
+            (b"con .txt", "device"),
+            (b"...", "only of dots"),
+            (b"....", "only of dots"),
+            (b"name.", "ends with a dot or a space"),
+            (b"name ", "ends with a dot or a space"),
+            (b"a<b", "Windows does not allow"),
+            (b"a>b", "Windows does not allow"),
+            (b"say \"hi\"", "Windows does not allow"),
+            (b"a|b", "Windows does not allow"),
+            (b"why?", "Windows does not allow"),
+            (b"*.txt", "Windows does not allow"),
+            ("\u{202e}txt.exe".as_bytes(), "U+202E"),
+            ("a\u{200b}b".as_bytes(), "U+200B"),
+            ("\u{feff}bom.txt".as_bytes(), "U+FEFF"),
+            ("a\u{061c}b".as_bytes(), "U+061C"),
+            ("a\u{2066}b".as_bytes(), "invisible"),
+            (b".bashrc", "hidden"),
         ] {
             let refused = check_name(name).expect_err("must be refused");
             assert!(refused.contains(why), "{name:?}: {refused}");

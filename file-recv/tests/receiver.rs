@@ -238,6 +238,49 @@ fn receiver_refuses_names_that_would_leave_the_directory() {
 }
 
 #[test]
+fn receiver_refuses_names_windows_cannot_store_invisible_and_hidden_names() {
+    let dir = target_dir();
+    let server = receiver(dir.path(), &["--keep-serving"]);
+    for (name, reason) in [
+        ("what?.txt", "Windows does not allow"),
+        ("a<b>.txt", "Windows does not allow"),
+        ("...", "made only of dots"),
+        ("report.txt.", "ends with a dot or a space"),
+        ("report.txt ", "ends with a dot or a space"),
+        ("COM¹", "device name on Windows"),
+        ("invoice\u{202e}fdp.exe", "invisible character U+202E"),
+        ("zero\u{200b}width.txt", "invisible character U+200B"),
+        (".bashrc", "hidden file"),
+    ] {
+        let message = format!("FILE 4 {name}\nevil");
+        assert_refused(&server, dir.path(), message.as_bytes(), reason);
+    }
+    // The invisible character is shown escaped in the log, not applied to the text.
+    let log = server.stdout.snapshot().join("\n");
+    assert!(log.contains(r"invoice\u{202e}fdp.exe"), "{log}");
+    assert!(!log.contains('\u{202e}'), "{log}");
+    assert_still_serves(&server, dir.path(), "after.txt");
+}
+
+#[test]
+fn receiver_with_allow_hidden_stores_a_dot_file() {
+    let dir = target_dir();
+    let server = receiver(dir.path(), &["--allow-hidden"]);
+    let before = listing(dir.path());
+    assert_eq!(
+        send_file(server.addr(), ".config", b"x=1\n"),
+        done_line(b"x=1\n")
+    );
+    assert_eq!(
+        fs::read(dir.path().join(".config")).expect("stored"),
+        b"x=1\n"
+    );
+    let mut after = listing(dir.path());
+    assert!(after.remove(".config").is_some());
+    assert_eq!(after, before);
+}
+
+#[test]
 fn receiver_refuses_empty_control_overlong_and_non_utf8_names_and_logs_them_escaped() {
     let dir = target_dir();
     let server = receiver(dir.path(), &["--keep-serving"]);
