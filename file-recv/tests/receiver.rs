@@ -14,6 +14,7 @@ use std::thread;
 use std::time::{Duration, Instant, SystemTime};
 
 use common::testing::{Lines, STEP_TIMEOUT, Server, binary, connect, have_program};
+use common::transfer;
 use sha2::{Digest, Sha256};
 
 /// What a directory holds: each entry's name, length and modification time.
@@ -52,10 +53,16 @@ fn receiver(dir: &Path, extra: &[&str]) -> Server {
 
 /// Sends `bytes` as they are, closes our side, and returns everything the receiver said.
 fn exchange(addr: SocketAddr, bytes: &[u8]) -> String {
+    exchange_from(addr, bytes).1
+}
+
+/// [`exchange`], also returning our own address: the receiver's log names us by it.
+fn exchange_from(addr: SocketAddr, bytes: &[u8]) -> (SocketAddr, String) {
     let mut stream = connect(addr);
+    let peer = stream.local_addr().expect("our address");
     stream.write_all(bytes).expect("send");
     stream.shutdown(Shutdown::Write).expect("half-close");
-    read_all(&mut stream)
+    (peer, read_all(&mut stream))
 }
 
 fn read_all(stream: &mut TcpStream) -> String {
@@ -84,17 +91,19 @@ fn assert_still_serves(server: &Server, dir: &Path, name: &str) {
     assert_eq!(fs::read(dir.join(name)).expect("stored"), b"next\n");
 }
 
-/// Sends `message`, expects `NO <reason>` with `reason` in it, and an unchanged directory.
-fn assert_refused(server: &Server, dir: &Path, message: &[u8], reason: &str) {
+/// Sends `message`, expects `NO <reason>` with `reason` in it, the receiver's log line for
+/// this very sender, and an unchanged directory. Returns the log line.
+fn assert_refused(server: &Server, dir: &Path, message: &[u8], reason: &str) -> String {
     let before = listing(dir);
-    let reply = exchange(server.addr(), message);
+    let (peer, reply) = exchange_from(server.addr(), message);
     assert!(
         reply.starts_with("NO ") && reply.contains(reason) && reply.ends_with('\n'),
         "expected NO ...{reason}..., got {reply:?}"
     );
     assert_eq!(reply.lines().count(), 1, "one line, then close: {reply:?}");
-    server.stdout.wait_for(reason, STEP_TIMEOUT);
+    let line = wait_for_line(server, &[&format!("{peer} refused: "), reason]);
     assert_eq!(listing(dir), before, "the directory changed");
+    line
 }
 
 /// Waits until the receiver's log has one line containing every one of `needles` (for
@@ -119,9 +128,16 @@ fn wait_for_line(server: &Server, needles: &[&str]) -> String {
     }
 }
 
-/// Waits until the receiver's log has a line with `needle`, then checks the directory.
-fn assert_failed_and_unchanged(server: &Server, dir: &Path, before: &Listing, needle: &str) {
-    let line = server.stdout.wait_for(needle, STEP_TIMEOUT);
+/// Waits until the receiver's log has the failure of the sender `peer` with `needle` in it,
+/// then checks the directory.
+fn assert_failed_and_unchanged(
+    server: &Server,
+    dir: &Path,
+    before: &Listing,
+    peer: SocketAddr,
+    needle: &str,
+) {
+    let line = wait_for_line(server, &[&format!("{peer} failed: "), needle]);
     assert!(line.contains("nothing stored"), "{line}");
     assert_eq!(&listing(dir), before, "the directory changed");
 }
@@ -253,12 +269,13 @@ fn receiver_refuses_names_windows_cannot_store_invisible_and_hidden_names() {
         (".bashrc", "hidden file"),
     ] {
         let message = format!("FILE 4 {name}\nevil");
-        assert_refused(&server, dir.path(), message.as_bytes(), reason);
+        let line = assert_refused(&server, dir.path(), message.as_bytes(), reason);
+        // Invisible characters are shown escaped in the log, not applied to the text.
+        assert!(!line.contains(transfer::is_invisible), "{line}");
+        if name.starts_with("invoice") {
+            assert!(line.contains(r"invoice\u{202e}fdp.exe"), "{line}");
+        }
     }
-    // The invisible character is shown escaped in the log, not applied to the text.
-    let log = server.stdout.snapshot().join("\n");
-    assert!(log.contains(r"invoice\u{202e}fdp.exe"), "{log}");
-    assert!(!log.contains('\u{202e}'), "{log}");
     assert_still_serves(&server, dir.path(), "after.txt");
 }
 
@@ -292,12 +309,13 @@ fn receiver_refuses_empty_control_overlong_and_non_utf8_names_and_logs_them_esca
         (overlong.as_bytes(), "longer than 255 bytes"),
         (b"FILE 1 \xff\xfe.txt\nx", "not valid UTF-8"),
     ];
+    let mut lines = Vec::new();
     for (message, reason) in cases {
-        assert_refused(&server, dir.path(), message, reason);
+        lines.push(assert_refused(&server, dir.path(), message, reason));
     }
-    // The terminal escape arrived escaped in the log, never as the raw ESC byte.
+    // The terminal escape arrived escaped in this sender's log line, never as the raw byte.
+    assert!(lines[1].contains(r"red\u{1b}[31mtext"), "{}", lines[1]);
     let log = server.stdout.snapshot().join("\n");
-    assert!(log.contains(r"red\u{1b}[31mtext"), "{log}");
     assert!(!log.contains('\x1b') && !log.contains('\x07'), "{log:?}");
     assert_still_serves(&server, dir.path(), "after.txt");
 }
@@ -326,12 +344,12 @@ fn receiver_discards_a_file_cut_short_by_the_sender() {
     let dir = target_dir();
     let server = receiver(dir.path(), &["--keep-serving"]);
     let before = listing(dir.path());
-    let reply = exchange(server.addr(), b"FILE 10 short.txt\nfour");
+    let (peer, reply) = exchange_from(server.addr(), b"FILE 10 short.txt\nfour");
     assert_eq!(
         reply,
         "OK\nERROR the sender closed the connection after 4 of 10 bytes\n"
     );
-    assert_failed_and_unchanged(&server, dir.path(), &before, "after 4 of 10 bytes");
+    assert_failed_and_unchanged(&server, dir.path(), &before, peer, "after 4 of 10 bytes");
     assert_still_serves(&server, dir.path(), "after.txt");
 }
 
@@ -340,12 +358,18 @@ fn receiver_discards_a_file_with_more_bytes_than_announced() {
     let dir = target_dir();
     let server = receiver(dir.path(), &["--keep-serving"]);
     let before = listing(dir.path());
-    let reply = exchange(server.addr(), b"FILE 3 more.txt\nthree and more");
+    let (peer, reply) = exchange_from(server.addr(), b"FILE 3 more.txt\nthree and more");
     assert_eq!(
         reply,
         "OK\nERROR the sender sent more bytes than announced\n"
     );
-    assert_failed_and_unchanged(&server, dir.path(), &before, "more bytes than announced");
+    assert_failed_and_unchanged(
+        &server,
+        dir.path(),
+        &before,
+        peer,
+        "more bytes than announced",
+    );
     assert_still_serves(&server, dir.path(), "after.txt");
 }
 
