@@ -381,7 +381,9 @@ fn receiver_drops_a_silent_sender_and_serves_others_meanwhile() {
     let started = Instant::now();
     // One connects and says nothing; another stalls in the middle of its content.
     let mut silent = connect(server.addr());
+    let silent_peer = silent.local_addr().expect("our address");
     let mut stalled = connect(server.addr());
+    let stalled_peer = stalled.local_addr().expect("our address");
     stalled
         .write_all(b"FILE 10 stall.txt\nabc")
         .expect("announce and 3 bytes");
@@ -402,6 +404,21 @@ fn receiver_drops_a_silent_sender_and_serves_others_meanwhile() {
         reply.starts_with("OK\nERROR the sender stalled while sending (after 3 of 10 bytes)"),
         "{reply:?}"
     );
+    wait_for_line(
+        &server,
+        &[
+            &format!("{silent_peer} refused: "),
+            "stalled while announcing",
+        ],
+    );
+    let line = wait_for_line(
+        &server,
+        &[
+            &format!("{stalled_peer} failed: "),
+            "stalled while sending (after 3 of 10 bytes)",
+        ],
+    );
+    assert!(line.ends_with("nothing stored"), "{line}");
     let mut after = listing(dir.path());
     after.remove("meanwhile.txt");
     assert_eq!(after, before, "no trace of the stalled transfer");
