@@ -186,14 +186,16 @@ fn a_100_mb_file_arrives_with_the_same_digest() {
 
     let target = target_dir();
     let server = receiver(target.path(), &[]);
+    let before = listing(target.path());
     let output = finish(spawn_sender(&path, server.addr()), Duration::from_secs(60));
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert!(text(&output.stdout).contains(&format!("{expected}  ")));
     let logged = server.stdout.wait_for("stored", STEP_TIMEOUT);
     assert!(logged.ends_with(&format!("sha256 {expected}")), "{logged}");
     assert_same_content(&path, &target.path().join("hundred.bin"));
-    let names: Vec<String> = listing(target.path()).into_keys().collect();
-    assert_eq!(names, ["hundred.bin", "keep.txt"]);
+    let mut after = listing(target.path());
+    assert!(after.remove("hundred.bin").is_some());
+    assert_eq!(after, before, "keep.txt untouched, nothing else");
 }
 
 fn assert_same_content(a: &Path, b: &Path) {
@@ -226,12 +228,16 @@ fn a_file_travels_over_ipv6_loopback() {
     let dir = target.path().to_str().expect("UTF-8");
     let server = Server::start("file-recv", &["--listen", "[::1]:0", "--dir", dir]);
     assert!(server.addr().is_ipv6());
+    let before = listing(target.path());
     let output = send(&path, server.addr());
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert_eq!(
         fs::read(target.path().join("v6.txt")).expect("stored"),
         b"over ::1\n"
     );
+    let mut after = listing(target.path());
+    assert!(after.remove("v6.txt").is_some());
+    assert_eq!(after, before, "keep.txt untouched, nothing else");
 }
 
 // ---------------------------------------------------------------------------------------
