@@ -69,19 +69,23 @@ pub fn receive_files(stream: &TcpStream, dir: &Path) -> io::Result<Vec<(String, 
             .create_new(true)
             .open(&path)?;
         // Exactly `size` bytes belong to this file; the next byte is the next announcement.
-        let copied = io::copy(&mut (&mut reader).take(announcement.size), &mut file)?;
-        if copied < announcement.size {
-            drop(file);
-            fs::remove_file(&path)?; // never keep a partial file under the real name
-            return Err(io::Error::new(
+        let error = match io::copy(&mut (&mut reader).take(announcement.size), &mut file) {
+            Ok(copied) if copied == announcement.size => {
+                stored.push((name.to_owned(), copied));
+                continue;
+            }
+            Ok(copied) => io::Error::new(
                 ErrorKind::UnexpectedEof,
                 format!(
                     "{name}: the sender closed after {copied} of {} bytes",
                     announcement.size
                 ),
-            ));
-        }
-        stored.push((name.to_owned(), copied));
+            ),
+            Err(error) => error, // a timeout, a reset, a full disk: the file is cut too
+        };
+        drop(file);
+        fs::remove_file(&path)?; // never keep a partial file under the real name
+        return Err(error);
     }
 }
 // ANCHOR_END: receive_files
@@ -175,6 +179,25 @@ mod tests {
         assert_eq!(error.kind(), ErrorKind::UnexpectedEof);
         assert_eq!(fs::read(inbox.path().join("ok.txt")).expect("kept"), b"ok");
         assert!(!inbox.path().join("cut.txt").exists());
+    }
+
+    #[test]
+    fn a_file_cut_by_a_read_error_is_an_error_and_is_not_kept() {
+        let inbox = tempfile::tempdir().expect("a temporary folder");
+        let (sender, receiver) = pair();
+        receiver
+            .set_read_timeout(Some(Duration::from_millis(200)))
+            .expect("a short timeout");
+        (&sender)
+            .write_all(b"FILE 10 stalled.txt\n1234")
+            .expect("4 bytes, then silence");
+        let error = receive_files(&receiver, inbox.path()).expect_err("timed out");
+        assert!(
+            matches!(error.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut),
+            "{error}"
+        );
+        assert!(!inbox.path().join("stalled.txt").exists());
+        drop(sender);
     }
 
     #[test]
