@@ -16,7 +16,7 @@
 //!
 //! The wire format lives in [`common::transfer`]; this file is the sender's side of it.
 
-use std::fs::File;
+use std::fs::{self, File};
 use std::io::{self, BufReader, ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream, ToSocketAddrs};
 use std::path::{Path, PathBuf};
@@ -72,8 +72,10 @@ pub fn run(config: &Config) -> Result<()> {
     let receiver = stream
         .peer_addr()
         .context("could not read the receiver's address")?;
-    stream.set_read_timeout(Some(timeout))?;
-    stream.set_write_timeout(Some(timeout))?;
+    stream
+        .set_read_timeout(Some(timeout))
+        .and_then(|()| stream.set_write_timeout(Some(timeout)))
+        .context("cannot set the timeouts of the connection")?;
     // ANCHOR_END: dial
     let mut reader = BufReader::new(&stream);
 
@@ -122,7 +124,9 @@ pub fn run(config: &Config) -> Result<()> {
     // 8. Wait for the confirmation, and compare it with what we sent. The receiver saves
     //    the file to disk before it answers, so allow a slow disk (10 MB/s) on top.
     let saving = Duration::from_secs(size / 10_000_000);
-    stream.set_read_timeout(Some(timeout + saving))?;
+    stream
+        .set_read_timeout(Some(timeout + saving))
+        .context("cannot set the timeout for the confirmation")?;
     let line = read_reply(&mut reader, receiver, "the confirmation")?;
     let outcome = Outcome::parse(&line)
         .with_context(|| format!("{receiver} sent a confirmation that makes no sense"))?;
@@ -160,11 +164,13 @@ pub fn run(config: &Config) -> Result<()> {
 
 /// Opens `path` and returns the file, its bare name and its size, or a clear error.
 ///
-/// The file is opened first and then asked for its metadata (`fstat`), so the size belongs
-/// to the very file we will read, even if the path is replaced meanwhile.
+/// The path is looked at before it is opened: opening a named pipe (FIFO) waits until some
+/// other program opens it for writing, possibly for ever. Between that look and the open
+/// the path could be replaced, a race we accept: the opened file is asked for its metadata
+/// again (`fstat`), so the size belongs to the very file we will read.
 pub fn open_file(path: &Path) -> Result<(File, String, u64)> {
     let shown = path.display();
-    let file = File::open(path).map_err(|error| {
+    let explain = |error: io::Error| {
         let message = match error.kind() {
             ErrorKind::NotFound => format!(
                 "no file at {shown}: check the path (a relative path starts in the \
@@ -174,19 +180,13 @@ pub fn open_file(path: &Path) -> Result<(File, String, u64)> {
             _ => format!("cannot open {shown}"),
         };
         anyhow::Error::new(error).context(message)
-    })?;
+    };
+    check_regular_file(&fs::metadata(path).map_err(explain)?, path)?;
+    let file = File::open(path).map_err(explain)?;
     let metadata = file
         .metadata()
         .with_context(|| format!("cannot read the attributes of {shown}"))?;
-    if metadata.is_dir() {
-        bail!(
-            "{shown} is a directory: file-send sends one file (pack a folder first, \
-             e.g. `tar cf folder.tar folder`)"
-        );
-    }
-    if !metadata.is_file() {
-        bail!("{shown} is not a regular file (a device or a pipe has no size to announce)");
-    }
+    check_regular_file(&metadata, path)?;
     let name = path
         .file_name()
         .with_context(|| format!("{shown} does not end in a file name"))?
@@ -199,6 +199,21 @@ pub fn open_file(path: &Path) -> Result<(File, String, u64)> {
         bail!("the name of {shown} contains control characters: rename it before sending it");
     }
     Ok((file, name, metadata.len()))
+}
+
+/// Refuses anything but a regular file: only a regular file has a size to announce.
+fn check_regular_file(metadata: &fs::Metadata, path: &Path) -> Result<()> {
+    let shown = path.display();
+    if metadata.is_dir() {
+        bail!(
+            "{shown} is a directory: file-send sends one file (pack a folder first, \
+             e.g. `tar cf folder.tar folder`)"
+        );
+    }
+    if !metadata.is_file() {
+        bail!("{shown} is not a regular file (a device or a pipe has no size to announce)");
+    }
+    Ok(())
 }
 
 /// Connects to the first address of `addr` that accepts, within `timeout` each.

@@ -289,6 +289,24 @@ fn sender_reports_an_unreadable_file() {
     assert_eq!(listing(target.path()), before);
 }
 
+#[cfg(unix)]
+#[test]
+fn sender_reports_a_named_pipe_at_once_instead_of_waiting_for_a_writer() {
+    let source = tempfile::tempdir().expect("a source directory");
+    let fifo = source.path().join("pipe");
+    let made = Command::new("mkfifo").arg(&fifo).status();
+    if !made.is_ok_and(|status| status.success()) {
+        eprintln!("skipping: cannot run mkfifo here");
+        return;
+    }
+    let target = target_dir();
+    let server = receiver(target.path(), &[]);
+    let before = listing(target.path());
+    // Opening a FIFO would block until a writer came: `send` fails the test after 10 s.
+    assert_fails(&send(&fifo, server.addr()), "is not a regular file");
+    assert_eq!(listing(target.path()), before);
+}
+
 #[test]
 fn sender_reports_that_no_receiver_is_running() {
     let source = tempfile::tempdir().expect("a source directory");
