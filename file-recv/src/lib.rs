@@ -338,7 +338,8 @@ fn receive(stream: &TcpStream, peer: SocketAddr, settings: &Settings) -> Result<
         ))
     })?;
     let size = announcement.size;
-    log(format_args!("{peer} announces {name:?} ({size} bytes)"));
+    let unit = if size == 1 { "byte" } else { "bytes" };
+    log(format_args!("{peer} announces {name:?} ({size} {unit})"));
     if size > settings.max_size {
         return Err(Failure::Refused(format!(
             "too large: {size} bytes, the limit is {} bytes (--max-size)",

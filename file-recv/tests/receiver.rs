@@ -196,6 +196,24 @@ fn receiver_reads_announcement_and_content_sent_in_one_write() {
 }
 
 #[test]
+fn receiver_logs_each_announcement_with_its_size_in_words() {
+    let dir = target_dir();
+    let server = receiver(dir.path(), &["--keep-serving"]);
+    let (peer, reply) = exchange_from(server.addr(), b"FILE 1 one.bin\n1");
+    assert_eq!(reply, done_line(b"1"));
+    wait_for_line(
+        &server,
+        &[&format!("{peer} announces \"one.bin\" (1 byte)")],
+    );
+    let (peer, reply) = exchange_from(server.addr(), b"FILE 2 two.bin\n22");
+    assert_eq!(reply, done_line(b"22"));
+    wait_for_line(
+        &server,
+        &[&format!("{peer} announces \"two.bin\" (2 bytes)")],
+    );
+}
+
+#[test]
 fn receiver_reads_content_arriving_one_byte_at_a_time() {
     let dir = target_dir();
     let server = receiver(dir.path(), &[]);
