@@ -151,7 +151,9 @@ fn a_one_byte_file_arrives() {
 
 #[test]
 fn a_file_larger_than_every_buffer_arrives() {
-    // 3 MiB and a bit: many chunks of every buffer on the way, the last one short.
+    // 3 MiB and a bit: many times the programs' own buffers (128 KiB chunks), the last
+    // chunk short. The kernel's socket buffers can be larger (tcp_rmem allows up to 32 MiB
+    // on the build machine): the 100 MB test below is the one that outgrows them too.
     let content: Vec<u8> = (0..3 * 1024 * 1024 + 7u32)
         .map(|i| (i % 251) as u8)
         .collect();
