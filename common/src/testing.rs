@@ -390,3 +390,22 @@ impl Drop for ChildGuard {
         let _ = self.0.wait();
     }
 }
+
+/// What a directory holds: each entry's name, length and modification time.
+///
+/// Taken before and after a step, it shows that nothing else in the directory changed: no
+/// stray file appeared, no existing file was touched.
+pub type Listing = std::collections::BTreeMap<String, (u64, std::time::SystemTime)>;
+
+/// Lists `dir` (not following symbolic links) as a [`Listing`].
+pub fn listing(dir: &std::path::Path) -> Listing {
+    std::fs::read_dir(dir)
+        .expect("can list the directory")
+        .map(|entry| {
+            let entry = entry.expect("a readable entry");
+            let meta = std::fs::symlink_metadata(entry.path()).expect("entry metadata");
+            let name = entry.file_name().to_string_lossy().into_owned();
+            (name, (meta.len(), meta.modified().expect("mtime")))
+        })
+        .collect()
+}

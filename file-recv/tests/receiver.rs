@@ -4,33 +4,19 @@
 //! Every test checks the outcome *and* the directory: after a refusal or a failure it holds
 //! exactly what it held before (no stray file, no temporary file, the old files untouched).
 
-use std::collections::BTreeMap;
 use std::fs;
 use std::io::{ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::thread;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
-use common::testing::{Lines, STEP_TIMEOUT, Server, binary, connect, have_program};
+use common::testing::{
+    Lines, Listing, STEP_TIMEOUT, Server, binary, connect, have_program, listing,
+};
 use common::transfer;
 use sha2::{Digest, Sha256};
-
-/// What a directory holds: each entry's name, length and modification time.
-type Listing = BTreeMap<String, (u64, SystemTime)>;
-
-fn listing(dir: &Path) -> Listing {
-    fs::read_dir(dir)
-        .expect("can list the directory")
-        .map(|entry| {
-            let entry = entry.expect("a readable entry");
-            let meta = fs::symlink_metadata(entry.path()).expect("entry metadata");
-            let name = entry.file_name().to_string_lossy().into_owned();
-            (name, (meta.len(), meta.modified().expect("mtime")))
-        })
-        .collect()
-}
 
 /// A target directory with one file already in it, which no test may touch.
 fn target_dir() -> tempfile::TempDir {

@@ -5,32 +5,16 @@
 //! Every test checks the outcome *and* the receiver's directory: a file appears only after a
 //! confirmed transfer, and nothing else changes.
 
-use std::collections::BTreeMap;
 use std::fs::{self, File};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::thread;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
-use common::testing::{STEP_TIMEOUT, Server, binary, ipv6_available};
+use common::testing::{STEP_TIMEOUT, Server, binary, ipv6_available, listing};
 use sha2::{Digest, Sha256};
-
-/// What a directory holds: each entry's name, length and modification time.
-type Listing = BTreeMap<String, (u64, SystemTime)>;
-
-fn listing(dir: &Path) -> Listing {
-    fs::read_dir(dir)
-        .expect("can list the directory")
-        .map(|entry| {
-            let entry = entry.expect("a readable entry");
-            let meta = fs::symlink_metadata(entry.path()).expect("entry metadata");
-            let name = entry.file_name().to_string_lossy().into_owned();
-            (name, (meta.len(), meta.modified().expect("mtime")))
-        })
-        .collect()
-}
 
 /// The receiver's directory, with one file already in it that no test may touch.
 fn target_dir() -> tempfile::TempDir {
