@@ -167,7 +167,7 @@ pub fn run(config: &Config) -> Result<Outcome> {
     }
 
     // ANCHOR: ctrlc
-    // std has no portable way to catch Ctrl-C without `unsafe`; the ctrlc crate does it (a
+    // std has no portable way to catch Ctrl-C in safe code; the ctrlc crate does it (a
     // signal handler on Unix, a console handler on Windows). The handler only raises a
     // flag: cleaning up happens in the tour's own thread, through the guards' `Drop`s.
     ctrlc::set_handler(|| INTERRUPTED.store(true, Ordering::Relaxed))
