@@ -339,15 +339,27 @@ impl Running {
     }
 
     /// Waits for the command to exit (at most [`STEP_TIMEOUT`]) and returns its output.
-    pub fn finish(mut self) -> std::process::Output {
-        let deadline = Instant::now() + STEP_TIMEOUT;
+    pub fn finish(self) -> std::process::Output {
+        self.finish_within(STEP_TIMEOUT)
+    }
+
+    /// Kills the command at once (like a crash or `kill -9`), and reaps it.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Waits for the command to exit (at most `timeout`, for a step known to be long) and
+    /// returns its output.
+    pub fn finish_within(mut self, timeout: Duration) -> std::process::Output {
+        let deadline = Instant::now() + timeout;
         let status = loop {
             if let Some(status) = self.child.try_wait().expect("can query the child") {
                 break status;
             }
             if Instant::now() >= deadline {
                 self.child.kill().ok();
-                panic!("{:?} still running after {STEP_TIMEOUT:?}", self.child);
+                panic!("{:?} still running after {timeout:?}", self.child);
             }
             thread::sleep(Duration::from_millis(5));
         };

@@ -13,7 +13,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use common::testing::{
-    Lines, Listing, STEP_TIMEOUT, Server, binary, connect, have_program, listing,
+    Lines, Listing, Running, STEP_TIMEOUT, Server, binary, connect, have_program, listing,
 };
 use common::transfer;
 use sha2::{Digest, Sha256};
@@ -619,44 +619,19 @@ fn receiver_never_writes_through_a_symlink() {
 
 /// Runs `file-recv` with `args`, expecting it to fail at once; returns its stderr.
 fn start_fails(args: &[&str]) -> String {
-    let mut child = Command::new(binary("file-recv"))
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start file-recv");
-    let status = wait_with_timeout(&mut child);
-    let mut stdout = String::new();
-    let mut stderr = String::new();
-    let _ = child
-        .stdout
-        .take()
-        .expect("piped")
-        .read_to_string(&mut stdout);
-    let _ = child
-        .stderr
-        .take()
-        .expect("piped")
-        .read_to_string(&mut stderr);
-    assert!(!status, "file-recv should fail; stdout: {stdout}");
+    let output = Running::spawn(
+        Command::new(binary("file-recv"))
+            .args(args)
+            .stdin(Stdio::null()),
+    )
+    .finish();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        !output.status.success(),
+        "file-recv should fail; stdout: {stdout}"
+    );
     assert!(stdout.is_empty(), "nothing listened: {stdout}");
-    stderr
-}
-
-fn wait_with_timeout(child: &mut Child) -> bool {
-    let deadline = Instant::now() + STEP_TIMEOUT;
-    loop {
-        if let Some(status) = child.try_wait().expect("can wait") {
-            return status.success();
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("still running after {STEP_TIMEOUT:?}");
-        }
-        thread::sleep(Duration::from_millis(10));
-    }
+    String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 #[test]

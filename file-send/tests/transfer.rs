@@ -9,11 +9,11 @@ use std::fs::{self, File};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::testing::{STEP_TIMEOUT, Server, binary, ipv6_available, listing};
+use common::testing::{Running, STEP_TIMEOUT, Server, binary, ipv6_available, listing};
 use sha2::{Digest, Sha256};
 
 /// The receiver's directory, with one file already in it that no test may touch.
@@ -30,53 +30,17 @@ fn receiver(dir: &Path, extra: &[&str]) -> Server {
     Server::start("file-recv", &args)
 }
 
-fn spawn_sender(path: &Path, to: SocketAddr) -> Child {
-    Command::new(binary("file-send"))
-        .arg(path)
-        .args(["--to", &to.to_string(), "--timeout", "10"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start file-send")
-}
-
-/// Waits for `child` to exit (killing it after `timeout`) and collects its output.
-fn finish(mut child: Child, timeout: Duration) -> Output {
-    // Read the pipes on threads, so a chatty child can never block on a full pipe.
-    let mut stdout = child.stdout.take().expect("piped");
-    let mut stderr = child.stderr.take().expect("piped");
-    let out = thread::spawn(move || {
-        let mut text = Vec::new();
-        let _ = stdout.read_to_end(&mut text);
-        text
-    });
-    let err = thread::spawn(move || {
-        let mut text = Vec::new();
-        let _ = stderr.read_to_end(&mut text);
-        text
-    });
-    let deadline = Instant::now() + timeout;
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("can wait") {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("file-send still running after {timeout:?}");
-        }
-        thread::sleep(Duration::from_millis(10));
-    };
-    Output {
-        status,
-        stdout: out.join().expect("stdout reader"),
-        stderr: err.join().expect("stderr reader"),
-    }
+fn spawn_sender(path: &Path, to: SocketAddr) -> Running {
+    Running::spawn(
+        Command::new(binary("file-send"))
+            .arg(path)
+            .args(["--to", &to.to_string(), "--timeout", "10"])
+            .stdin(Stdio::null()),
+    )
 }
 
 fn send(path: &Path, to: SocketAddr) -> Output {
-    finish(spawn_sender(path, to), STEP_TIMEOUT)
+    spawn_sender(path, to).finish()
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -173,7 +137,7 @@ fn a_100_mb_file_arrives_with_the_same_digest() {
     let target = target_dir();
     let server = receiver(target.path(), &[]);
     let before = listing(target.path());
-    let output = finish(spawn_sender(&path, server.addr()), Duration::from_secs(60));
+    let output = spawn_sender(&path, server.addr()).finish_within(Duration::from_secs(60));
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert!(text(&output.stdout).contains(&format!("{expected}  ")));
     let logged = server.stdout.wait_for("stored", STEP_TIMEOUT);
@@ -445,8 +409,7 @@ fn killing_the_sender_mid_way_leaves_no_file_and_no_temporary_file() {
 
     let mut sender = spawn_sender(&path, server.addr());
     wait_for_partial_content(target.path());
-    sender.kill().expect("kill the sender");
-    let _ = sender.wait();
+    sender.kill();
 
     let line = server.stdout.wait_for("failed", STEP_TIMEOUT);
     assert!(
@@ -467,7 +430,7 @@ fn killing_the_receiver_mid_way_makes_the_sender_fail() {
     let sender = spawn_sender(&path, server.addr());
     let partial = wait_for_partial_content(target.path());
     server.kill();
-    let output = finish(sender, STEP_TIMEOUT);
+    let output = sender.finish();
     assert_fails(&output, "of 1073741824 bytes");
     assert_fails(&output, "the file was not stored");
 
