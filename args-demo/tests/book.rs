@@ -15,7 +15,7 @@
 use std::fs;
 
 use assert_cmd::cargo::cargo_bin;
-use common::testing::STEP_TIMEOUT;
+use testkit::STEP_TIMEOUT;
 
 #[test]
 fn the_book_shows_what_the_program_really_prints() {

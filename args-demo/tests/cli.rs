@@ -10,7 +10,7 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use assert_cmd::Command;
 use assert_cmd::cargo::cargo_bin;
-use common::testing::STEP_TIMEOUT;
+use testkit::STEP_TIMEOUT;
 
 /// The lesson's binary, with a deadline so that a hang fails the test instead of CI.
 fn args_demo() -> Command {

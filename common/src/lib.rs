@@ -1,20 +1,10 @@
-//! What the lessons share, and nothing more.
+//! What the lessons share at run time, and nothing more.
 //!
-//! Every lesson can be read without opening this crate: each one names its default address
-//! in its own `--help`, and the tests' helpers only start processes and wait for them. What
-//! lives here are the decisions that must agree *between* crates:
-//!
-//! * the default address of each lesson, so that a server and its client started with no
-//!   arguments find each other, and no two lessons ever collide;
-//! * [`binaries`], which builds and finds other packages' binaries, for the tests and the
-//!   guided tour;
-//! * [`testing`], the helpers that every lesson's end-to-end tests use;
-//! * [`transfer`], the file-transfer lesson's wire format, which its sender and receiver must
-//!   agree on byte for byte.
-
-pub mod binaries;
-pub mod testing;
-pub mod transfer;
+//! Every lesson can be read without opening this crate. What lives here are the few
+//! decisions that must agree *between* programs: the default address of each lesson, so that
+//! a server and its client started with no arguments find each other and no two lessons
+//! collide; the line every server prints first; and how a program reports a fatal error.
+//! The tests' helpers live in the `testkit` crate, a dev-dependency only.
 
 /// `tcp-server` listens here and `tcp-client` connects here by default.
 ///

@@ -6,12 +6,12 @@
 //! |------|-----------------------------|-------------------------------------------------------|
 //! | 1    | `net.Listen("tcp", a)`      | [`TcpListener::bind`], after checking the directory   |
 //! | 2    | `listener.Accept()`         | [`TcpListener::incoming`]                             |
-//! | 3    | `conn.Read(buf)`: the name  | [`transfer::read_line`]: one bounded line, `FILE <size> <name>` |
+//! | 3    | `conn.Read(buf)`: the name  | [`protocol::read_line`]: one bounded line, `FILE <size> <name>` |
 //! | 4    | `conn.Write("ok")`          | `OK`, or `NO <reason>` for a name, size or file we refuse |
 //! | 5    | `os.Create` + read until 0  | a temporary file, exactly `<size>` bytes, hashed and synced as they come; then renamed |
 //! | 6    | (nothing)                   | `DONE <size> <sha256>`: the sender learns what was stored |
 //!
-//! The wire format lives in [`common::transfer`]; this file is the receiver's side of it.
+//! The wire format lives in [`protocol`]; this file is the receiver's side of it.
 
 use std::fmt::Display;
 use std::fs;
@@ -27,9 +27,12 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use clap::Parser;
-use common::transfer::{self, Announcement, Answer, Line, Outcome};
 use sha2::{Digest, Sha256};
 use tempfile::NamedTempFile;
+
+use crate::protocol::{Announcement, Answer, Line, Outcome};
+
+pub mod protocol;
 
 /// How many bytes one `read` from the socket may bring, and so one write to the file.
 ///
@@ -308,7 +311,7 @@ fn receive(stream: &TcpStream, peer: SocketAddr, settings: &Settings) -> Result<
     // ANCHOR: announcement
     // 3. Read the announcement: one line, `FILE <size> <name>`, however TCP cut it up, and
     //    all of it within --idle-timeout.
-    let line = match transfer::read_line(&mut reader) {
+    let line = match protocol::read_line(&mut reader) {
         Ok(Line::Complete(line)) => line,
         Ok(Line::Closed) => return Err(Failure::Refused("closed without announcing".into())),
         Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
@@ -334,7 +337,7 @@ fn receive(stream: &TcpStream, peer: SocketAddr, settings: &Settings) -> Result<
     let name = checked.map_err(|why| {
         Failure::Refused(format!(
             "the name {} {why}",
-            transfer::escaped(&announcement.name)
+            protocol::escaped(&announcement.name)
         ))
     })?;
     let size = announcement.size;
@@ -507,7 +510,7 @@ fn receive_content(
     syncing
         .finish()
         .map_err(|e| Failure::Failed(disk_problem(&e, "cannot save the file")))?;
-    Ok(transfer::hex(&digest.finalize()))
+    Ok(protocol::hex(&digest.finalize()))
 }
 // ANCHOR_END: receive_content
 
@@ -689,7 +692,7 @@ pub fn check_name_allowing_hidden(name: &[u8]) -> Result<&str, String> {
     if let Some(c) = name.chars().find(|c| c.is_control()) {
         return Err(format!("contains the control character {c:?}"));
     }
-    if let Some(c) = name.chars().find(|&c| transfer::is_invisible(c)) {
+    if let Some(c) = name.chars().find(|&c| protocol::is_invisible(c)) {
         return Err(format!(
             "contains the invisible character U+{:04X}, which can make a name look like \
              another (U+202E shows `txt.exe` as `exe.txt`)",

@@ -12,11 +12,11 @@ use std::process::{Child, Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::testing::{
+use file_recv::protocol;
+use sha2::{Digest, Sha256};
+use testkit::{
     Lines, Listing, Running, STEP_TIMEOUT, Server, binary, connect, have_program, listing,
 };
-use common::transfer;
-use sha2::{Digest, Sha256};
 
 /// A target directory with one file already in it, which no test may touch.
 fn target_dir() -> tempfile::TempDir {
@@ -26,7 +26,7 @@ fn target_dir() -> tempfile::TempDir {
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
-    common::transfer::hex(&Sha256::digest(bytes))
+    file_recv::protocol::hex(&Sha256::digest(bytes))
 }
 
 /// Starts `file-recv` serving `dir`, with `extra` options.
@@ -277,7 +277,7 @@ fn receiver_refuses_names_windows_cannot_store_invisible_and_hidden_names() {
         let message = format!("FILE 4 {name}\nevil");
         let line = assert_refused(&server, dir.path(), message.as_bytes(), reason);
         // Invisible characters are shown escaped in the log, not applied to the text.
-        assert!(!line.contains(transfer::is_invisible), "{line}");
+        assert!(!line.contains(protocol::is_invisible), "{line}");
         if name.starts_with("invoice") {
             assert!(line.contains(r"invoice\u{202e}fdp.exe"), "{line}");
         }

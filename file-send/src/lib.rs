@@ -9,12 +9,12 @@
 //! | 2    | `os.Stat`: `Name()`, `Size()` | [`File::metadata`] on the opened file; the size is *used* |
 //! | 3    | `net.Dial("tcp", a)`          | [`TcpStream::connect_timeout`]                       |
 //! | 4    | `conn.Write(name)`            | one line, `FILE <size> <name>\n`                      |
-//! | 5    | `conn.Read`: is it "ok"?      | [`transfer::read_line`]: `OK`, or `NO <reason>` printed as the error |
+//! | 5    | `conn.Read`: is it "ok"?      | [`protocol::read_line`]: `OK`, or `NO <reason>` printed as the error |
 //! | 6    | read the file, write each chunk | the same, hashing each chunk with SHA-256          |
 //! | 7    | `conn.Close()`                | [`TcpStream::shutdown`]`(Write)`: FIN, "that was all" |
 //! | 8    | (nothing)                     | read `DONE <size> <sha256>` and compare with ours    |
 //!
-//! The wire format lives in [`common::transfer`]; this file is the sender's side of it.
+//! The wire format lives in [`file_recv::protocol`]; this file is the sender's side of it.
 
 use std::fs::{self, File};
 use std::io::{self, BufReader, ErrorKind, Read, Write};
@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use clap::Parser;
-use common::transfer::{self, Announcement, Answer, Line, Outcome};
+use file_recv::protocol::{self, Announcement, Answer, Line, Outcome};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use sha2::{Digest, Sha256};
 
@@ -305,7 +305,7 @@ fn send_content(
         sent += n as u64;
         progress.inc(n as u64);
     }
-    Ok(transfer::hex(&digest.finalize()))
+    Ok(protocol::hex(&digest.finalize()))
 }
 // ANCHOR_END: send_content
 
@@ -321,7 +321,7 @@ fn connection_cut(
     let _ = reader
         .get_ref()
         .set_read_timeout(Some(Duration::from_millis(500)));
-    if let Ok(Line::Complete(line)) = transfer::read_line(reader)
+    if let Ok(Line::Complete(line)) = protocol::read_line(reader)
         && let Ok(Outcome::Failed(reason)) = Outcome::parse(&line)
     {
         return anyhow::anyhow!(
@@ -347,7 +347,7 @@ fn read_reply(
     receiver: SocketAddr,
     what: &str,
 ) -> Result<Vec<u8>> {
-    match transfer::read_line(reader) {
+    match protocol::read_line(reader) {
         Ok(Line::Complete(line)) => Ok(line),
         Ok(Line::Closed) => bail!(
             "{receiver} closed the connection without sending {what}: the file is not \

@@ -13,8 +13,8 @@ use std::process::{Command, Output, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::testing::{Running, STEP_TIMEOUT, Server, binary, ipv6_available, listing};
 use sha2::{Digest, Sha256};
+use testkit::{Running, STEP_TIMEOUT, Server, binary, ipv6_available, listing};
 
 /// The receiver's directory, with one file already in it that no test may touch.
 fn target_dir() -> tempfile::TempDir {
@@ -48,7 +48,7 @@ fn text(bytes: &[u8]) -> String {
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
-    common::transfer::hex(&Sha256::digest(bytes))
+    file_recv::protocol::hex(&Sha256::digest(bytes))
 }
 
 /// Sends `content` as a file called `name`; checks success, the printed digest, the stored
@@ -132,7 +132,7 @@ fn a_100_mb_file_arrives_with_the_same_digest() {
         written += n;
     }
     drop(file);
-    let expected = common::transfer::hex(&digest.finalize());
+    let expected = file_recv::protocol::hex(&digest.finalize());
 
     let target = target_dir();
     let server = receiver(target.path(), &[]);

@@ -8,8 +8,8 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
-use common::testing::{STEP_TIMEOUT, connect};
 use support::{HttpTarget, assert_still_serves, proxy, push_address, read_exactly};
+use testkit::{STEP_TIMEOUT, connect};
 
 /// Reads a SOCKS5 reply with an IPv4 address; returns its code and the address.
 fn socks5_reply(stream: &mut TcpStream) -> (u8, SocketAddr) {

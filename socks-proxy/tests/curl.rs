@@ -3,8 +3,8 @@
 
 mod support;
 
-use common::testing::{STEP_TIMEOUT, ipv6_available};
 use support::{BODY, HttpTarget, assert_fetches, closed_port, curl, have_curl, proxy, text};
+use testkit::{STEP_TIMEOUT, ipv6_available};
 
 /// Fetches `url` through the proxy with one curl proxy option; returns (ok, body, error).
 fn fetch(option: &str, proxy: &str, url: &str, extra: &[&str]) -> (bool, String, String) {
@@ -56,7 +56,7 @@ fn socks5_reaches_an_ipv6_target_and_listens_on_ipv6() {
     assert_eq!(body, BODY);
     proxy.stdout.wait_for("SOCKS5 CONNECT [::1]:", STEP_TIMEOUT);
 
-    let v6_proxy = common::testing::Server::start("socks-proxy", &["--listen", "[::1]:0"]);
+    let v6_proxy = testkit::Server::start("socks-proxy", &["--listen", "[::1]:0"]);
     let (ok, body, error) = fetch(
         "--socks5",
         &v6_proxy.addr().to_string(),
@@ -106,7 +106,7 @@ fn credentials_can_come_from_the_environment_instead_of_the_command_line() {
     }
     let target = HttpTarget::start("127.0.0.1");
     let mut child = KillOnDrop(
-        std::process::Command::new(common::testing::binary("socks-proxy"))
+        std::process::Command::new(testkit::binary("socks-proxy"))
             .args(["--listen", "127.0.0.1:0"])
             .env("SOCKS_PROXY_USER", "env-user:env-pass")
             .stdout(std::process::Stdio::piped())
@@ -114,7 +114,7 @@ fn credentials_can_come_from_the_environment_instead_of_the_command_line() {
             .spawn()
             .expect("start the proxy"),
     );
-    let stdout = common::testing::Lines::collect(child.0.stdout.take().expect("piped"));
+    let stdout = testkit::Lines::collect(child.0.stdout.take().expect("piped"));
     let line = stdout.wait_for(common::LISTENING_PREFIX, STEP_TIMEOUT);
     let addr = line
         .strip_prefix(common::LISTENING_PREFIX)

@@ -8,8 +8,8 @@ use std::net::{Shutdown, TcpStream};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::testing::{STEP_TIMEOUT, connect};
 use support::{HttpTarget, assert_still_serves, proxy, push_address, read_exactly, read_to_close};
+use testkit::{STEP_TIMEOUT, connect};
 
 /// Sends the SOCKS5 greeting "no authentication" and checks the proxy accepts it.
 fn greet(stream: &mut TcpStream) {
@@ -287,11 +287,11 @@ fn clients_over_the_cap_are_closed_and_the_cap_frees_up() {
 #[test]
 fn listening_beyond_loopback_is_refused_without_allow_public() {
     // The check comes before binding, so this test opens nothing beyond loopback.
-    let mut command = std::process::Command::new(common::testing::binary("socks-proxy"));
+    let mut command = std::process::Command::new(testkit::binary("socks-proxy"));
     command
         .args(["--listen", "0.0.0.0:0"])
         .stdin(std::process::Stdio::null());
-    let output = common::testing::Running::spawn(&mut command).finish();
+    let output = testkit::Running::spawn(&mut command).finish();
     assert!(!output.status.success());
     assert!(
         output.stdout.is_empty(),

@@ -8,8 +8,8 @@ use std::net::{Shutdown, TcpListener};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::testing::{STEP_TIMEOUT, connect};
 use support::{BODY, HttpTarget, proxy, read_exactly, read_socks5_reply, socks5_connect};
+use testkit::{STEP_TIMEOUT, connect};
 
 #[test]
 fn the_relay_passes_a_half_close_on_and_keeps_the_other_direction_flowing() {
@@ -18,7 +18,7 @@ fn the_relay_passes_a_half_close_on_and_keeps_the_other_direction_flowing() {
     let listener = TcpListener::bind("127.0.0.1:0").expect("a free loopback port");
     let target = listener.local_addr().expect("bound address");
     let server = thread::spawn(move || {
-        let mut stream = common::testing::accept(&listener);
+        let mut stream = testkit::accept(&listener);
         let mut request = Vec::new();
         stream.read_to_end(&mut request).expect("read until FIN");
         let answer = format!("got {} bytes\n", request.len());
@@ -88,7 +88,7 @@ fn an_idle_relay_is_closed_by_the_proxy() {
     let listener = TcpListener::bind("127.0.0.1:0").expect("a free loopback port");
     let target = listener.local_addr().expect("bound address");
     let held = thread::spawn(move || {
-        let mut stream = common::testing::accept(&listener);
+        let mut stream = testkit::accept(&listener);
         let mut rest = Vec::new();
         // Returns when the proxy closes its side.
         stream.read_to_end(&mut rest).map(|_| rest.len())
@@ -120,7 +120,7 @@ fn a_relay_closes_one_idle_timeout_after_its_last_byte_not_two() {
     let listener = TcpListener::bind("127.0.0.1:0").expect("a free loopback port");
     let target = listener.local_addr().expect("bound address");
     let server = thread::spawn(move || {
-        let mut stream = common::testing::accept(&listener);
+        let mut stream = testkit::accept(&listener);
         thread::sleep(Duration::from_millis(1500));
         stream.write_all(b"last\n").expect("the last bytes");
         let sent = Instant::now();
@@ -164,7 +164,7 @@ fn a_busy_download_keeps_a_silent_upload_alive() {
     let listener = TcpListener::bind("127.0.0.1:0").expect("a free loopback port");
     let target = listener.local_addr().expect("bound address");
     let sender = thread::spawn(move || {
-        let mut stream = common::testing::accept(&listener);
+        let mut stream = testkit::accept(&listener);
         for _ in 0..12 {
             stream.write_all(&[b'd'; 1000]).expect("send a chunk");
             thread::sleep(Duration::from_millis(200));
@@ -191,7 +191,7 @@ fn after_the_target_half_closes_the_client_can_still_send() {
     let listener = TcpListener::bind("127.0.0.1:0").expect("a free loopback port");
     let target = listener.local_addr().expect("bound address");
     let server = thread::spawn(move || {
-        let mut stream = common::testing::accept(&listener);
+        let mut stream = testkit::accept(&listener);
         stream.write_all(b"banner\n").expect("send the banner");
         stream.shutdown(Shutdown::Write).expect("half-close");
         let mut upload = Vec::new();

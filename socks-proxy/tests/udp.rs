@@ -10,8 +10,8 @@ use std::process::{Command, Output, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::testing::{Running, STEP_TIMEOUT, connect};
 use support::{UdpEcho, proxy, push_address, read_exactly, read_socks5_reply};
+use testkit::{Running, STEP_TIMEOUT, connect};
 
 /// Whether python3 with PySocks is installed (`.ci/run` installs it; locally, skip).
 fn have_pysocks() -> bool {

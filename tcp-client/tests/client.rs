@@ -5,9 +5,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::process::{Command, Stdio};
 
-use common::testing::{
-    ChildGuard, Lines, Running, STEP_TIMEOUT, Server, accept, binary, have_program,
-};
+use testkit::{ChildGuard, Lines, Running, STEP_TIMEOUT, Server, accept, binary, have_program};
 
 fn tcp_client(addr: &str, extra: &[&str]) -> Command {
     let mut command = Command::new(binary("tcp-client"));
@@ -175,7 +173,7 @@ fn a_busy_server_is_reported_as_busy() {
         "tcp-server",
         &["--listen", "127.0.0.1:0", "--max-clients", "1"],
     );
-    let _first = common::testing::connect(server.addr());
+    let _first = testkit::connect(server.addr());
     server.stdout.wait_for("connected", STEP_TIMEOUT);
     let output = Running::spawn(&mut tcp_client(
         &server.addr().to_string(),

@@ -7,7 +7,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
-use common::testing::{STEP_TIMEOUT, Server, binary, connect, have_program, ipv6_available};
+use testkit::{STEP_TIMEOUT, Server, binary, connect, have_program, ipv6_available};
 
 fn start(extra: &[&str]) -> Server {
     let mut args = vec!["--listen", "127.0.0.1:0"];

@@ -30,8 +30,8 @@ mod states {
     use std::net::SocketAddr;
     use std::process::{Command, Stdio};
 
-    use common::testing::{Lines, STEP_TIMEOUT};
     use tcp_states::{End, Lifecycle, Side, Step, TcpState};
+    use testkit::{Lines, STEP_TIMEOUT};
 
     use super::*;
 
@@ -129,7 +129,7 @@ mod states {
 
     #[test]
     fn the_lab_works_on_ipv6_loopback() {
-        if !common::testing::ipv6_available() {
+        if !testkit::ipv6_available() {
             eprintln!("skipping: no IPv6 loopback here");
             return;
         }
@@ -142,7 +142,7 @@ mod states {
 
     #[test]
     fn netstat_reports_the_same_time_wait_as_the_kernel_table() {
-        if !common::testing::have_program("netstat", &["--version"]) {
+        if !testkit::have_program("netstat", &["--version"]) {
             return;
         }
         let lab = run_lab(Side::Client);

@@ -295,7 +295,7 @@ pub fn run(config: &Config) -> Result<Outcome> {
 
 /// Builds the workspace binaries `names` and pairs each name with its path.
 fn build_programs(names: &[&str]) -> Result<Vec<(String, PathBuf)>> {
-    let paths = common::binaries::build(names, false)?;
+    let paths = testkit::binaries::build(names, false)?;
     Ok(names
         .iter()
         .map(|name| (*name).to_owned())

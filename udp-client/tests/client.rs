@@ -5,7 +5,7 @@ use std::io::{ErrorKind, Write};
 use std::net::{SocketAddr, UdpSocket};
 use std::process::{Command, Output, Stdio};
 
-use common::testing::{Running, STEP_TIMEOUT, Server, binary, ipv6_available};
+use testkit::{Running, STEP_TIMEOUT, Server, binary, ipv6_available};
 
 fn udp_client(addr: impl ToString, extra: &[&str]) -> Command {
     let mut command = Command::new(binary("udp-client"));
@@ -410,7 +410,7 @@ fn a_tcp_flood_to_a_counter_that_stops_reading_ends_at_its_time_limit_and_says_w
             "1",
         ],
     ));
-    let _connection = common::testing::accept(&listener);
+    let _connection = testkit::accept(&listener);
     let output = client.finish();
     let took = started.elapsed();
     assert!(!output.status.success());

@@ -5,9 +5,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
 use std::process::{Command, Stdio};
 
-use common::testing::{
-    Running, STEP_TIMEOUT, Server, binary, connect, have_program, ipv6_available,
-};
+use testkit::{Running, STEP_TIMEOUT, Server, binary, connect, have_program, ipv6_available};
 
 /// A socket of the test's own, on the same loopback as `server`, with bounded waits.
 fn test_socket(server: SocketAddr) -> UdpSocket {

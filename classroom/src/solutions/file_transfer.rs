@@ -4,7 +4,7 @@
 //!   file only, so each file's end must come from its announced size: [`send_files`] writes
 //!   `FILE <size> <name>` and exactly `size` bytes per file, and [`receive_files`] reads
 //!   exactly `size` bytes per file with `take`, never "until the end". The lines are the
-//!   lesson's own (`common::transfer`); the `OK` and `DONE` answers are left out here, to
+//!   lesson's own (`file_recv::protocol`); the `OK` and `DONE` answers are left out here, to
 //!   keep the one new idea in view.
 //! * Exercise 3: list the stale `.part` files a killed receiver left ([`stale_parts`]),
 //!   without deleting them: another receiver may be writing one right now.
@@ -14,7 +14,7 @@ use std::io::{self, BufReader, ErrorKind, Read};
 use std::net::{Shutdown, TcpStream};
 use std::path::{Path, PathBuf};
 
-use common::transfer::{Announcement, Line, read_line};
+use file_recv::protocol::{Announcement, Line, read_line};
 
 // ANCHOR: send_files
 /// Sends each file as `FILE <size> <name>\n` and exactly `<size>` bytes, then half-closes.

@@ -143,7 +143,7 @@ mod tests {
         // The clients' connections were closed when `fill_accept_queue` returned, but they
         // are still in the queue: `accept` hands them out, already finished.
         for _ in 0..2 {
-            common::testing::accept(&listener); // bounded by STEP_TIMEOUT
+            testkit::accept(&listener); // bounded by STEP_TIMEOUT
         }
     }
 }

@@ -81,8 +81,8 @@ pub fn socks5_connect(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use common::testing::{STEP_TIMEOUT, Server};
     use std::net::Shutdown;
+    use testkit::{STEP_TIMEOUT, Server};
 
     // ANCHOR: test
     #[test]

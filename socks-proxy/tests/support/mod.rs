@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
 use std::time::Duration;
 
-use common::testing::{Running, STEP_TIMEOUT, Server, connect, have_program};
+use testkit::{Running, STEP_TIMEOUT, Server, connect, have_program};
 
 /// The body every HTTP target answers with: a test that sees it got through.
 pub const BODY: &str = "hello through the proxy\n";

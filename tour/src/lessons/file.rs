@@ -125,7 +125,7 @@ fn run(session: &mut Session<'_>) -> Result<()> {
 
 /// Plays a hostile sender: announces `../escaped.txt` and returns the receiver's answer.
 fn announce_hostile_name(addr: SocketAddr) -> Result<String> {
-    let announcement = common::transfer::Announcement {
+    let announcement = file_recv::protocol::Announcement {
         size: 13,
         name: b"../escaped.txt".to_vec(),
     }

@@ -48,6 +48,24 @@ pub fn profile_dir() -> Result<PathBuf> {
 /// With `quiet`, cargo prints only errors; otherwise its usual progress, which a person
 /// waiting for a first build on a fresh clone wants to see.
 pub fn build(names: &[&str], quiet: bool) -> Result<Vec<PathBuf>> {
+    let targets: Vec<[&str; 3]> = names.iter().map(|name| [name, "--bin", name]).collect();
+    run_cargo_build(&targets, quiet)?;
+    let profile_dir = profile_dir()?;
+    names
+        .iter()
+        .map(|name| locate(&profile_dir, name))
+        .collect()
+}
+
+/// Builds the example `example` of the workspace package `package` (a lesson's notes
+/// version, say) with the running program's profile, and returns its path.
+pub fn build_example(package: &str, example: &str, quiet: bool) -> Result<PathBuf> {
+    run_cargo_build(&[[package, "--example", example]], quiet)?;
+    locate(&profile_dir()?.join("examples"), example)
+}
+
+/// Runs `cargo build` for `targets`, each `[package, "--bin" or "--example", name]`.
+fn run_cargo_build(targets: &[[&str; 3]], quiet: bool) -> Result<()> {
     let profile_dir = profile_dir()?;
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut command = Command::new(&cargo);
@@ -55,8 +73,8 @@ pub fn build(names: &[&str], quiet: bool) -> Result<Vec<PathBuf>> {
     if quiet {
         command.arg("--quiet");
     }
-    for name in names {
-        command.args(["--package", name, "--bin", name]);
+    for [package, kind, name] in targets {
+        command.args(["--package", package, kind, name]);
     }
     match profile_dir.file_name().and_then(|p| p.to_str()) {
         Some("debug") | None => {}
@@ -67,28 +85,26 @@ pub fn build(names: &[&str], quiet: bool) -> Result<Vec<PathBuf>> {
             command.args(["--profile", profile]);
         }
     }
+    let what = targets
+        .iter()
+        .map(|[_, _, name]| *name)
+        .collect::<Vec<_>>()
+        .join(", ");
     let status = command.status().with_context(|| {
         format!(
-            "could not run `{}` to build {}: is cargo installed and on PATH? (set CARGO to its path)",
+            "could not run `{}` to build {what}: is cargo installed and on PATH? (set CARGO to its path)",
             cargo.to_string_lossy(),
-            names.join(", ")
         )
     })?;
     if !status.success() {
-        bail!(
-            "`cargo build` of {} failed ({status}): see cargo's messages above",
-            names.join(", ")
-        );
+        bail!("`cargo build` of {what} failed ({status}): see cargo's messages above");
     }
-    names
-        .iter()
-        .map(|name| locate(&profile_dir, name))
-        .collect()
+    Ok(())
 }
 
-/// The path of the binary `name` in `profile_dir`, if it is there.
-fn locate(profile_dir: &Path, name: &str) -> Result<PathBuf> {
-    let path = profile_dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+/// The path of the program `name` in `dir`, if it is there.
+fn locate(dir: &Path, name: &str) -> Result<PathBuf> {
+    let path = dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
     if !path.is_file() {
         bail!(
             "`{name}` was built but is not at {}: is CARGO_TARGET_DIR or --target set differently for this program?",

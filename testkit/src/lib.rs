@@ -15,11 +15,13 @@
 //!
 //! Cargo tells a test where a binary is only when it belongs to the test's own package, and
 //! a guessed path could hold a stale binary; so [`binary`] asks cargo to build it, once per
-//! test process, with the test's profile. [`crate::binaries`] explains this in full; the
+//! test process, with the test's profile. [`binaries`] explains this in full; the
 //! guided tour uses it too.
 //!
 //! These helpers belong to tests, where a panic *is* the failure report, so they panic with a
 //! message instead of returning errors.
+
+pub mod binaries;
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read};
@@ -31,7 +33,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::LISTENING_PREFIX;
+use common::LISTENING_PREFIX;
 
 /// The longest any single step of a test may wait: a connect, a reply, a process exit.
 ///
@@ -55,6 +57,22 @@ pub fn binary(name: &str) -> PathBuf {
         .next()
         .expect("one path per name");
     built.insert(name.to_owned(), path.clone());
+    path
+}
+
+/// The path of the example `example` of the workspace package `package` (each lesson's
+/// notes version is one: `example("tcp-server", "notes-tcp-server")`), built as [`binary`]
+/// builds a binary.
+pub fn example(package: &str, example: &str) -> PathBuf {
+    static BUILT: Mutex<BTreeMap<String, PathBuf>> = Mutex::new(BTreeMap::new());
+
+    let mut built = BUILT.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(path) = built.get(example) {
+        return path.clone();
+    }
+    let path =
+        crate::binaries::build_example(package, example, true).unwrap_or_else(|e| panic!("{e:#}"));
+    built.insert(example.to_owned(), path.clone());
     path
 }
 
@@ -134,8 +152,24 @@ impl Server {
     /// Pass the address in `args` (for example `["--listen", "127.0.0.1:0"]`): port 0 lets
     /// the OS choose a free port, so tests never collide, and the line tells which one.
     pub fn start(name: &str, args: &[&str]) -> Server {
-        let mut child = Command::new(binary(name))
-            .args(args)
+        let mut command = Command::new(binary(name));
+        command.args(args);
+        Server::start_command(command)
+    }
+
+    /// Runs the example `example` of `package` (a notes version) with `args`, and waits for
+    /// its `listening on ADDR` line, as [`Server::start`] does.
+    pub fn start_example(package: &str, example: &str, args: &[&str]) -> Server {
+        let mut command = Command::new(crate::example(package, example));
+        command.args(args);
+        Server::start_command(command)
+    }
+
+    /// Runs `command` (program, arguments, folder set by the caller) as a server, and waits
+    /// for its `listening on ADDR` line, as [`Server::start`] does.
+    pub fn start_command(mut command: Command) -> Server {
+        let name = command.get_program().to_string_lossy().into_owned();
+        let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

@@ -1,4 +1,4 @@
-//! The wire format of the file-transfer lesson, shared by `file-send` and `file-recv`.
+//! The wire format of the file-transfer lesson: what `file-recv` accepts, and `file-send` speaks.
 //!
 //! The conversation keeps the shape of the course's notes (announce, "ok", content, close)
 //! and adds what makes it correct: every message is one text line ending in `\n`, so the
