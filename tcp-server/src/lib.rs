@@ -17,7 +17,7 @@
 //! tell a notice from a reply.
 
 use std::fmt::Display;
-use std::io::{self, BufRead, BufReader, ErrorKind, Read, Write};
+use std::io::{self, BufReader, ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -27,12 +27,9 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use clap::Parser;
 
-/// The longest line the server reads, in bytes, not counting the line ending.
-///
-/// A line is held in memory until its newline arrives, so without a bound one client sending
-/// an endless line could take all the memory of the machine. 8 KiB is far more than anyone
-/// types; a longer line is answered with an error line and skipped without being stored.
-pub const MAX_LINE: usize = 8 * 1024;
+pub use crate::line::{Line, MAX_LINE, read_line};
+
+pub mod line;
 
 /// A TCP server that answers each line it receives in upper case.
 ///
@@ -164,10 +161,9 @@ pub fn handle(stream: &TcpStream, idle_timeout: Duration) -> io::Result<()> {
     let mut line = Vec::with_capacity(256);
     loop {
         // 4. Read one line.
-        line.clear();
         let reply = match read_line(&mut reader, &mut line)? {
             Line::End => return Ok(()),
-            Line::Complete => shout(&line),
+            Line::Complete | Line::Cut => shout(&line),
             Line::TooLong => format!("error: line longer than {MAX_LINE} bytes, skipped\n").into(),
         };
         // 5. Write the reply. `write_all`, not `write`: `write` may send only part of it.
@@ -177,54 +173,6 @@ pub fn handle(stream: &TcpStream, idle_timeout: Duration) -> io::Result<()> {
 }
 // ANCHOR_END: handle
 
-/// What [`read_line`] found.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Line {
-    /// The peer closed its side and every line has been read.
-    End,
-    /// A line (with its line ending, if it had one: the last line may not).
-    Complete,
-    /// A line longer than [`MAX_LINE`]; it was read and thrown away, not stored.
-    TooLong,
-}
-
-// ANCHOR: read_line
-/// Reads one line into `line`, holding at most [`MAX_LINE`] bytes of it in memory.
-pub fn read_line(reader: &mut impl BufRead, line: &mut Vec<u8>) -> io::Result<Line> {
-    // `take` bounds how much `read_until` may store: the line plus its newline.
-    let limit = MAX_LINE as u64 + 2; // room for "\r\n"
-    let n = reader.by_ref().take(limit).read_until(b'\n', line)?;
-    if n == 0 {
-        return Ok(Line::End); // `read` returned 0: the peer sent FIN.
-    }
-    let content = line.strip_suffix(b"\n").unwrap_or(line);
-    let content = content.strip_suffix(b"\r").unwrap_or(content);
-    // Whole when we saw its newline, or when the peer closed before the limit.
-    let whole = line.ends_with(b"\n") || (n as u64) < limit;
-    if whole {
-        return Ok(if content.len() <= MAX_LINE {
-            Line::Complete
-        } else {
-            Line::TooLong
-        });
-    }
-    // Too long: skip the rest of the line chunk by chunk, storing none of it.
-    loop {
-        let chunk = reader.fill_buf()?;
-        if chunk.is_empty() {
-            break; // The peer closed in the middle of the long line.
-        }
-        if let Some(newline) = chunk.iter().position(|&b| b == b'\n') {
-            reader.consume(newline + 1);
-            break;
-        }
-        let len = chunk.len();
-        reader.consume(len);
-    }
-    Ok(Line::TooLong)
-}
-// ANCHOR_END: read_line
-
 // ANCHOR: shout
 /// The reply to one line: the line upper-cased, with the same line ending.
 ///
@@ -232,10 +180,7 @@ pub fn read_line(reader: &mut impl BufRead, line: &mut Vec<u8>) -> io::Result<Li
 /// are not text we can interpret, so only the ASCII letters among them are upper-cased and
 /// every other byte is sent back unchanged: the server never rejects or crashes on input.
 pub fn shout(line: &[u8]) -> Vec<u8> {
-    let content = match line.strip_suffix(b"\n") {
-        Some(content) => content.strip_suffix(b"\r").unwrap_or(content),
-        None => line, // A last line without "\n": a lone "\r" in it is content, not an ending.
-    };
+    let content = crate::line::content(line);
     let ending = &line[content.len()..];
     let mut reply = match std::str::from_utf8(content) {
         Ok(text) => text.to_uppercase().into_bytes(),
@@ -333,19 +278,6 @@ fn log(message: impl Display) {
 mod tests {
     use super::*;
 
-    fn read_all_lines(input: &[u8]) -> Vec<(Line, Vec<u8>)> {
-        let mut reader = BufReader::with_capacity(16, input);
-        let mut found = Vec::new();
-        loop {
-            let mut line = Vec::new();
-            let kind = read_line(&mut reader, &mut line).expect("reading a slice never fails");
-            if kind == Line::End {
-                return found;
-            }
-            found.push((kind, line));
-        }
-    }
-
     #[test]
     fn shout_uppercases_unicode_and_keeps_the_line_ending() {
         assert_eq!(shout(b"hello\n"), b"HELLO\n");
@@ -362,29 +294,6 @@ mod tests {
     fn shout_always_ends_the_reply_with_a_newline() {
         assert_eq!(shout(b"last"), b"LAST\n");
         assert_eq!(shout(b"x\r"), b"X\r\n");
-    }
-
-    #[test]
-    fn read_line_splits_lines_and_keeps_the_last_one_without_newline() {
-        let lines = read_all_lines(b"one\ntwo\r\nthree");
-        let texts: Vec<&[u8]> = lines.iter().map(|(_, l)| l.as_slice()).collect();
-        assert_eq!(texts, [&b"one\n"[..], b"two\r\n", b"three"]);
-        assert!(lines.iter().all(|(kind, _)| *kind == Line::Complete));
-    }
-
-    #[test]
-    fn read_line_accepts_exactly_max_and_skips_longer_lines() {
-        let mut input = vec![b'a'; MAX_LINE];
-        input.extend_from_slice(b"\r\n");
-        input.extend(vec![b'b'; MAX_LINE + 1]);
-        input.extend_from_slice(b"\nafter\n");
-        let lines = read_all_lines(&input);
-        assert_eq!(lines.len(), 3);
-        assert_eq!(lines[0].0, Line::Complete);
-        assert_eq!(lines[0].1.len(), MAX_LINE + 2);
-        assert_eq!(lines[1].0, Line::TooLong);
-        assert!(lines[1].1.len() <= MAX_LINE + 2, "stored at most the bound");
-        assert_eq!(lines[2], (Line::Complete, b"after\n".to_vec()));
     }
 
     #[test]

@@ -26,7 +26,7 @@ pub fn handle_counting(stream: &TcpStream, idle_timeout: Duration) -> io::Result
         line.clear();
         let reply = match read_line(&mut reader, &mut line)? {
             Line::End => return Ok(()),
-            Line::Complete => {
+            Line::Complete | Line::Cut => {
                 let content = line.strip_suffix(b"\n").unwrap_or(&line);
                 let content = content.strip_suffix(b"\r").unwrap_or(content);
                 format!("{}\n", content.len()) // bytes, not characters: "ß" is 2
