@@ -42,14 +42,18 @@ pub fn profile_dir() -> Result<PathBuf> {
     Ok(dir.to_path_buf())
 }
 
-/// Builds the binaries `names` (each from the workspace package of the same name) with the
-/// running program's profile, and returns their paths, in the order of `names`.
+/// Builds the binaries `names`, from whichever workspace package has them (`tcp-server`, or
+/// `tcp-load` of `tcp-client`), with the running program's profile, and returns their
+/// paths, in the order of `names`. Binary names are unique across the workspace.
 ///
 /// With `quiet`, cargo prints only errors; otherwise its usual progress, which a person
 /// waiting for a first build on a fresh clone wants to see.
 pub fn build(names: &[&str], quiet: bool) -> Result<Vec<PathBuf>> {
-    let targets: Vec<[&str; 3]> = names.iter().map(|name| [name, "--bin", name]).collect();
-    run_cargo_build(&targets, quiet)?;
+    let mut selection = vec!["--workspace"];
+    for name in names {
+        selection.extend(["--bin", name]);
+    }
+    run_cargo_build(&selection, &names.join(", "), quiet)?;
     let profile_dir = profile_dir()?;
     names
         .iter()
@@ -60,12 +64,14 @@ pub fn build(names: &[&str], quiet: bool) -> Result<Vec<PathBuf>> {
 /// Builds the example `example` of the workspace package `package` (a lesson's notes
 /// version, say) with the running program's profile, and returns its path.
 pub fn build_example(package: &str, example: &str, quiet: bool) -> Result<PathBuf> {
-    run_cargo_build(&[[package, "--example", example]], quiet)?;
+    let selection = ["--package", package, "--example", example];
+    run_cargo_build(&selection, example, quiet)?;
     locate(&profile_dir()?.join("examples"), example)
 }
 
-/// Runs `cargo build` for `targets`, each `[package, "--bin" or "--example", name]`.
-fn run_cargo_build(targets: &[[&str; 3]], quiet: bool) -> Result<()> {
+/// Runs `cargo build` with `selection` (which packages and targets), `what` naming them in
+/// messages.
+fn run_cargo_build(selection: &[&str], what: &str, quiet: bool) -> Result<()> {
     let profile_dir = profile_dir()?;
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut command = Command::new(&cargo);
@@ -73,9 +79,7 @@ fn run_cargo_build(targets: &[[&str; 3]], quiet: bool) -> Result<()> {
     if quiet {
         command.arg("--quiet");
     }
-    for [package, kind, name] in targets {
-        command.args(["--package", package, kind, name]);
-    }
+    command.args(selection);
     match profile_dir.file_name().and_then(|p| p.to_str()) {
         Some("debug") | None => {}
         Some("release") => {
@@ -85,11 +89,6 @@ fn run_cargo_build(targets: &[[&str; 3]], quiet: bool) -> Result<()> {
             command.args(["--profile", profile]);
         }
     }
-    let what = targets
-        .iter()
-        .map(|[_, _, name]| *name)
-        .collect::<Vec<_>>()
-        .join(", ");
     let status = command.status().with_context(|| {
         format!(
             "could not run `{}` to build {what}: is cargo installed and on PATH? (set CARGO to its path)",

@@ -40,7 +40,7 @@ use common::LISTENING_PREFIX;
 /// Generous, because CI machines are slow and shared; a healthy step takes milliseconds.
 pub const STEP_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The path of the binary `name` built by the workspace package of the same name.
+/// The path of the binary `name`, from whichever workspace package has it.
 ///
 /// Builds it first (see the module documentation for why), so it works from any package's
 /// tests and never runs a stale binary.
