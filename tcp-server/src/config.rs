@@ -1,0 +1,28 @@
+//! The server's command-line flags: where to listen, and the two limits that keep one
+//! client (or a flood of them) from taking the server down.
+
+use clap::Parser;
+
+/// A TCP server that answers each line it receives in upper case.
+///
+/// Run it, then in a second terminal: cargo run -p tcp-client
+#[derive(Debug, Clone, Parser)]
+#[command(version)]
+pub struct Config {
+    /// Address to listen on, as IP:PORT. Port 0 asks the OS for any free port;
+    /// [::1]:0 listens on IPv6 loopback.
+    #[arg(long, value_name = "ADDR", default_value = common::TCP_ADDR)]
+    pub listen: String,
+
+    /// How many clients are served at once. One more is sent a "busy:" line and closed,
+    /// so that a flood of connections cannot use up the machine's threads and sockets.
+    #[arg(long, value_name = "N", default_value_t = 240,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub max_clients: usize,
+
+    /// Seconds a client may stay silent (or leave our replies unread) before the
+    /// server hangs up on it.
+    #[arg(long, value_name = "SECS", default_value_t = 300,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub idle_timeout: u64,
+}
