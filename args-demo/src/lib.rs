@@ -1,10 +1,15 @@
-//! The command-line arguments and file attributes lesson, in three parts that each read top
-//! to bottom on their own:
+//! The command-line arguments and file attributes lesson: the notes' two steps, `os.Args`
+//! and then `os.Stat`, done so that nothing a user types can make them panic or mislead.
 //!
-//! 1. `args-demo raw ...`: the arguments exactly as the operating system handed them over,
-//!    numbered from 0 (Go's `os.Args`).
-//! 2. `args-demo parsed ...`: the options a file sender needs, parsed and checked by clap.
-//! 3. `args-demo stat PATH...`: what the OS knows about each path (Go's `os.Stat`).
+//! The notes version is `examples/notes-args.rs`; each weakness named there is answered
+//! here, in the same order, with the same step numbers:
+//!
+//! 1. The arguments: `args-demo raw ...` prints them exactly as the operating system handed
+//!    them over, numbered from 0 (Go's `os.Args`); `args-demo parsed ...` shows clap turning
+//!    them into checked, typed options, as a file sender needs.
+//! 2. `args-demo stat PATH...`: what the OS knows about each path (Go's `os.Stat`),
+//! 3. its bare name (`Name()`),
+//! 4. and its size (`Size()`), then its kind, permissions and time.
 //!
 //! The notes' calls next to the Rust ones:
 //!
@@ -20,101 +25,39 @@
 //! | `info.Mode()`       | [`Metadata::permissions`]                     |
 //! | `info.ModTime()`    | [`Metadata::modified`]                        |
 //!
-//! The file sender (`file-send`) starts with exactly these two things: its arguments give
-//! it a path (part 2's way), and `metadata` gives it the bare name and the size it
-//! announces to the receiver (part 3's way).
+//! The machinery lives in modules named for what they do: [`cli`] (the command line clap
+//! parses), [`advice`] (error messages that say what to check), [`kinds`], [`permissions`],
+//! [`sizes`] and [`times`] (formatting what `metadata` returns).
+//!
+//! The file sender (`file-send`) starts with exactly these steps: its arguments give it a
+//! path, and `metadata` gives it the bare name and the size it announces to the receiver.
+
+pub mod advice;
+pub mod cli;
+pub mod kinds;
+pub mod permissions;
+pub mod sizes;
+pub mod times;
 
 use std::ffi::OsString;
-use std::fs::{self, FileType, Metadata};
-use std::io::{self, ErrorKind, Write};
-use std::net::SocketAddr;
+use std::fs::{self, Metadata};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::time::{SystemTime, UNIX_EPOCH};
 
-use anyhow::{Context, Result, anyhow, bail};
-use clap::{Args, Parser, Subcommand};
+use anyhow::{Context, Result, bail};
 
-// ANCHOR: config
-/// The Rust counterparts of Go's os.Args and os.Stat, in three parts: your
-/// command line as the OS hands it over, the same parsed by clap, and what the
-/// OS knows about a file.
-///
-/// Start with part 1:  args-demo raw hello "two words"
-#[derive(Debug, Parser)]
-#[command(version, verbatim_doc_comment, arg_required_else_help = true)]
-pub struct Config {
-    /// Which part of the lesson to run.
-    #[command(subcommand)]
-    pub part: Part,
-}
+pub use cli::{Config, Part, SendOptions};
+pub use permissions::mode_string;
+pub use sizes::human_size;
+pub use times::{rfc3339_utc, unix_seconds};
 
-/// The three parts of the lesson.
-#[derive(Debug, Subcommand)]
-pub enum Part {
-    /// Part 1: print every argument exactly as the OS handed it over, numbered from 0
-    ///
-    /// Everything after `raw` is taken as it is, even --help: this part parses
-    /// nothing. That is why this text is shown by: args-demo help raw
-    #[command(verbatim_doc_comment, disable_help_flag = true)]
-    Raw {
-        /// Any words; quote one that contains spaces to keep it one argument.
-        #[arg(
-            trailing_var_arg = true,
-            allow_hyphen_values = true,
-            value_name = "ANYTHING"
-        )]
-        arguments: Vec<OsString>,
-    },
-
-    /// Part 2: the options a file sender needs, parsed and checked by clap.
-    #[command(
-        after_help = "Nothing is sent: this part only shows the typed values clap made of\n\
-                            your arguments. Try a wrong one too, such as --timeout soon."
-    )]
-    Parsed(SendOptions),
-
-    /// Part 3: show what the OS knows about each path, like Go's os.Stat
-    ///
-    /// For each path: its bare name, then its kind, size, permissions and
-    /// modification time, once following symbolic links (metadata, like
-    /// os.Stat) and once not (symlink_metadata, like os.Lstat). A path that
-    /// cannot be examined gets an error line; the others are still shown, and
-    /// the exit code is 1 at the end.
-    #[command(verbatim_doc_comment)]
-    Stat {
-        /// Files, folders or symbolic links to examine.
-        #[arg(required = true, value_name = "PATH")]
-        paths: Vec<PathBuf>,
-    },
-}
-
-/// What a file sender is told on its command line: files, where to, and how patiently.
-#[derive(Debug, Clone, Args)]
-pub struct SendOptions {
-    /// The files to send, one or more.
-    #[arg(required = true, value_name = "PATH")]
-    pub paths: Vec<PathBuf>,
-
-    /// Address of the receiver, as IP:PORT.
-    #[arg(long, value_name = "ADDR", default_value = common::FILE_ADDR)]
-    pub to: SocketAddr,
-
-    /// Seconds to wait for the receiver, from 1 to 3600.
-    #[arg(long, value_name = "SECS", default_value_t = 10,
-          value_parser = clap::value_parser!(u64).range(1..=3600))]
-    pub timeout: u64,
-
-    /// Say more about each step; repeat it for even more (-vv).
-    #[arg(short, long, action = clap::ArgAction::Count)]
-    pub verbose: u8,
-}
-// ANCHOR_END: config
-
+// ANCHOR: run
 /// Runs the part of the lesson that `config` names, printing on stdout.
 pub fn run(config: Config) -> Result<()> {
     let mut out = io::stdout().lock();
     match config.part {
         // Part 1 reads the arguments from the OS itself: what clap collected is ignored.
+        // `args_os()`, not `args()`: it hands over `OsString`s, so it cannot panic.
         Part::Raw { arguments: _ } => {
             print_raw(std::env::args_os(), &mut out).context("cannot write to stdout")
         }
@@ -122,9 +65,10 @@ pub fn run(config: Config) -> Result<()> {
         Part::Stat { paths } => stat_all(&paths, &mut out, &mut io::stderr()),
     }
 }
+// ANCHOR_END: run
 
 // -------------------------------------------------------------------------------------------
-// Part 1: the raw arguments, as the OS hands them over.
+// Step 1: the arguments (Go's os.Args), as the OS hands them over.
 // -------------------------------------------------------------------------------------------
 
 // ANCHOR: raw
@@ -135,10 +79,11 @@ pub fn print_raw(
     arguments: impl IntoIterator<Item = OsString>,
     out: &mut impl Write,
 ) -> io::Result<()> {
-    // 1. Take the arguments as the OS gives them. The shell has already split the command
-    //    line into words and removed the quotes; the program receives a list, never a line.
-    //    `OsString` holds any bytes (Unix) or UTF-16 (Windows), so this cannot fail, where
-    //    `std::env::args()` panics on the first argument that is not valid Unicode.
+    // 1. list := os.Args. The shell has already split the command line into words and
+    //    removed the quotes; the program receives a list, never a line. `OsString` holds
+    //    any bytes (Unix) or UTF-16 (Windows), so taking the list cannot fail, where
+    //    `std::env::args()` panics on the first argument that is not valid Unicode (the
+    //    notes version's weakness "non-Unicode argument").
     let arguments: Vec<OsString> = arguments.into_iter().collect();
     writeln!(
         out,
@@ -146,15 +91,14 @@ pub fn print_raw(
         arguments.len()
     )?;
     for (index, argument) in arguments.iter().enumerate() {
-        // 2. Number them. Argument 0 is the program itself, as the caller named it (the
-        //    shell passes what you typed); what you wrote after it starts at 1, like the
-        //    notes' os.Args[1].
+        // Argument 0 is the program itself, as the caller named it (the shell passes what
+        // you typed); what you wrote after it starts at 1, like the notes' os.Args[1].
         let mut note = String::new();
         if index == 0 {
             note.push_str("  (argument 0: the program, as it was started)");
         }
-        // 3. Ask for text only where it is safe: `to_str` answers None for an argument
-        //    that is not valid Unicode, instead of panicking.
+        // Ask for text only where it is safe: `to_str` answers None for an argument that
+        // is not valid Unicode, instead of panicking.
         if argument.to_str().is_none() {
             note.push_str(&format!(
                 "  (not valid Unicode: std::env::args() would panic here; \
@@ -170,20 +114,15 @@ pub fn print_raw(
 }
 // ANCHOR_END: raw
 
-// -------------------------------------------------------------------------------------------
-// Part 2: the same arguments, parsed by clap.
-// -------------------------------------------------------------------------------------------
-
 // ANCHOR: parsed
 /// Prints the typed values that clap made of the arguments.
 pub fn print_parsed(options: &SendOptions, out: &mut impl Write) -> io::Result<()> {
-    // 1. Declare what the program accepts: the `SendOptions` struct. Its doc comments are
-    //    the --help text, its field types say how each argument is converted.
-    // 2. clap parsed the arguments before this function ran (`Config::parse()` in main):
-    //    on a wrong one it printed the error (and, for an unknown or missing argument, the
-    //    usage) and exited with code 2.
-    // 3. Use the values. They are typed and checked already: no `args[1]`, no parsing of
-    //    numbers, no "is there a second argument?" here.
+    // 1, with clap. `SendOptions` (in `cli.rs`) declares what the program accepts; its doc
+    // comments are the --help text, its field types say how each argument is converted.
+    // clap parsed the arguments before this function ran (`Config::parse()` in main): on
+    // a wrong or missing one it printed the error and the usage and exited with code 2.
+    // So the values are typed and checked already: no `args[1]` that panics when nothing
+    // was typed (the weakness "no argument"), no parsing of numbers here.
     writeln!(out, "clap parsed the arguments into typed values:")?;
     let to = options.to;
     writeln!(
@@ -212,7 +151,7 @@ pub fn print_parsed(options: &SendOptions, out: &mut impl Write) -> io::Result<(
 // ANCHOR_END: parsed
 
 // -------------------------------------------------------------------------------------------
-// Part 3: file attributes, the Rust counterpart of os.Stat.
+// Steps 2 to 4: file attributes (Go's os.Stat, Name() and Size()).
 // -------------------------------------------------------------------------------------------
 
 /// What [`stat_one`] found out about one path.
@@ -232,7 +171,8 @@ pub struct Report {
 pub fn stat_all(paths: &[PathBuf], out: &mut impl Write, errors: &mut impl Write) -> Result<()> {
     let mut failed = 0;
     let mut printed_one = false;
-    // 1. The paths come from the arguments (clap collected them as `PathBuf`s).
+    // 1. The paths come from the arguments: clap collected them as `PathBuf`s, which hold
+    //    any file name the OS allows, and refused to run with none.
     for path in paths {
         let report = stat_one(path);
         if !report.lines.is_empty() {
@@ -255,7 +195,7 @@ pub fn stat_all(paths: &[PathBuf], out: &mut impl Write, errors: &mut impl Write
     if failed > 0 {
         bail!(
             "{failed} of {} could not be examined (see above)",
-            count(paths.len(), "path")
+            advice::count(paths.len(), "path")
         );
     }
     Ok(())
@@ -268,20 +208,22 @@ pub fn stat_one(path: &Path) -> Report {
     // 2. Go's os.Stat(path) is `fs::metadata(path)`: it follows symbolic links, so a link
     //    to a file reports the file. This is the call a file sender needs.
     let followed = fs::metadata(path);
-    // 3. Go's os.Lstat(path) is `fs::symlink_metadata(path)`: the path itself, so a link
-    //    reports that it is a link.
+    // Go's os.Lstat(path) is `fs::symlink_metadata(path)`: the path itself, so a link
+    // reports that it is a link, and a link whose target is gone can still be shown (the
+    // weakness "dangling link"). When even this fails, nothing is there: say which path
+    // and what to check (the weakness "unexplained error").
     let itself = match fs::symlink_metadata(path) {
         Ok(itself) => itself,
         Err(error) => {
             return Report {
                 lines: Vec::new(),
-                problem: Some(explain(path, error)),
+                problem: Some(advice::explain(path, error)),
             };
         }
     };
 
     let mut lines = vec![path.display().to_string()];
-    // 4. Go's Name() is `file_name()`: the last part of the path, without its folders.
+    // 3. Go's Name() is `file_name()`: the last part of the path, without its folders.
     lines.push(format!("  name          {}", bare_name(path)));
 
     let mut problem = None;
@@ -301,7 +243,7 @@ pub fn stat_one(path: &Path) -> Report {
             lines.push(
                 "  followed      metadata(), like Go's os.Stat: failed (see the error)".into(),
             );
-            problem = Some(explain_unfollowable(path, error));
+            problem = Some(advice::explain_unfollowable(path, error));
         }
     }
     if itself.is_symlink() {
@@ -320,16 +262,30 @@ pub fn stat_one(path: &Path) -> Report {
 }
 // ANCHOR_END: stat_one
 
+// ANCHOR: bare_name
+/// The last component of `path`, or why there is none.
+///
+/// `..`, `.` and `/` have no last name: a file sender must refuse them rather than send
+/// a name that would mean "the folder above" to the receiver (the weakness "no bare name").
+pub fn bare_name(path: &Path) -> String {
+    match path.file_name() {
+        Some(name) => Path::new(name).display().to_string(),
+        None => "(none: the path ends in `.` or `..`, or is a root)".to_owned(),
+    }
+}
+// ANCHOR_END: bare_name
+
 // ANCHOR: attributes
 /// The attribute lines for one `Metadata`; `link_target` is where a symbolic link points.
 fn attributes(metadata: &Metadata, link_target: Option<&Path>) -> Vec<String> {
     let file_type = metadata.file_type();
     let kind = match link_target {
-        Some(target) => format!("{} to {}", kind(file_type), target.display()),
-        None => kind(file_type).to_owned(),
+        Some(target) => format!("{} to {}", kinds::kind(file_type), target.display()),
+        None => kinds::kind(file_type).to_owned(),
     };
-    // 5. Go's Size() is `len()`: the number of bytes in a file. A folder's size is that of
-    //    its own list of entries, and a link's is the length of the path it holds.
+    // 4. Go's Size() is `len()`: the number of bytes in a file. A folder's size is that of
+    //    its own list of entries, and a link's is the length of the path it holds: the
+    //    kind comes first and the size says so (the weakness "folder size").
     let bytes = metadata.len();
     let size_note = if file_type.is_dir() {
         ": the folder's own list of entries, not its contents"
@@ -338,8 +294,8 @@ fn attributes(metadata: &Metadata, link_target: Option<&Path>) -> Vec<String> {
     } else {
         ""
     };
-    // 6. Permissions: the Unix mode bits where there are some, the read-only flag elsewhere.
-    // 7. Go's ModTime() is `modified()`: a `SystemTime`, shown here in UTC.
+    // Beyond the notes: the permissions (Go's Mode()), as Unix mode bits where there are
+    // some and the read-only flag elsewhere, and the time (ModTime()), shown in UTC.
     let modified = match metadata.modified() {
         Ok(time) => {
             let seconds = unix_seconds(time);
@@ -353,231 +309,15 @@ fn attributes(metadata: &Metadata, link_target: Option<&Path>) -> Vec<String> {
             "    size        {bytes} bytes ({}){size_note}",
             human_size(bytes)
         ),
-        format!("    permissions {}", permissions(metadata)),
+        format!("    permissions {}", permissions::permissions(metadata)),
         format!("    modified    {modified}"),
     ]
 }
 // ANCHOR_END: attributes
 
-/// The last component of `path`, or why there is none.
-///
-/// `..`, `.` and `/` have no last name: a file sender must refuse them rather than send
-/// a name that would mean "the folder above" to the receiver.
-pub fn bare_name(path: &Path) -> String {
-    match path.file_name() {
-        Some(name) => Path::new(name).display().to_string(),
-        None => "(none: the path ends in `.` or `..`, or is a root)".to_owned(),
-    }
-}
-
-/// The kind of file, in words.
-fn kind(file_type: FileType) -> &'static str {
-    if file_type.is_file() {
-        "file"
-    } else if file_type.is_dir() {
-        "directory"
-    } else if file_type.is_symlink() {
-        "symbolic link"
-    } else {
-        special_kind(file_type)
-    }
-}
-
-/// The kinds of file that only Unix has.
-#[cfg(unix)]
-fn special_kind(file_type: FileType) -> &'static str {
-    use std::os::unix::fs::FileTypeExt;
-    if file_type.is_fifo() {
-        "named pipe (FIFO)"
-    } else if file_type.is_socket() {
-        "Unix domain socket"
-    } else if file_type.is_block_device() {
-        "block device"
-    } else if file_type.is_char_device() {
-        "character device"
-    } else {
-        "other"
-    }
-}
-
-#[cfg(not(unix))]
-fn special_kind(_file_type: FileType) -> &'static str {
-    "other"
-}
-
-/// The permissions as `ls -l` shows them, and in octal as `chmod` takes them.
-#[cfg(unix)]
-fn permissions(metadata: &Metadata) -> String {
-    use std::os::unix::fs::{FileTypeExt, PermissionsExt};
-    let file_type = metadata.file_type();
-    let type_letter = if file_type.is_dir() {
-        'd'
-    } else if file_type.is_symlink() {
-        'l'
-    } else if file_type.is_fifo() {
-        'p'
-    } else if file_type.is_socket() {
-        's'
-    } else if file_type.is_block_device() {
-        'b'
-    } else if file_type.is_char_device() {
-        'c'
-    } else {
-        '-'
-    };
-    mode_string(type_letter, metadata.permissions().mode())
-}
-
-/// Windows and others have no mode bits, only a read-only flag.
-#[cfg(not(unix))]
-fn permissions(metadata: &Metadata) -> String {
-    if metadata.permissions().readonly() {
-        "read-only".to_owned()
-    } else {
-        "writable (not read-only)".to_owned()
-    }
-}
-
-/// `-rw-r--r-- (0644)` from a type letter and Unix mode bits.
-///
-/// Three groups of read, write, execute: for the owner, the group, everyone else. The
-/// set-user-ID, set-group-ID and sticky bits show in the execute places as `s` and `t`
-/// (upper case when the execute bit under them is off), as `ls -l` shows them.
-pub fn mode_string(type_letter: char, mode: u32) -> String {
-    let mut text = String::from(type_letter);
-    for (shift, special_bit, special_letter) in
-        [(6, 0o4000, 's'), (3, 0o2000, 's'), (0, 0o1000, 't')]
-    {
-        let bits = (mode >> shift) & 0o7;
-        text.push(if bits & 0o4 != 0 { 'r' } else { '-' });
-        text.push(if bits & 0o2 != 0 { 'w' } else { '-' });
-        text.push(match (mode & special_bit != 0, bits & 0o1 != 0) {
-            (true, true) => special_letter,
-            (true, false) => special_letter.to_ascii_uppercase(),
-            (false, true) => 'x',
-            (false, false) => '-',
-        });
-    }
-    format!("{text} ({:04o})", mode & 0o7777)
-}
-
-/// Turns a failed lookup into a message that says what to check.
-fn explain(path: &Path, error: io::Error) -> anyhow::Error {
-    let hint = match error.kind() {
-        ErrorKind::NotFound => {
-            "nothing is there; check the spelling and the folder you are in (pwd)"
-        }
-        ErrorKind::PermissionDenied => {
-            "you may not look inside a folder on that path (it lacks x permission for you)"
-        }
-        ErrorKind::NotADirectory => "a part of the path before the last is a file, not a folder",
-        _ => "the OS refused to say",
-    };
-    anyhow::Error::new(error).context(format!("cannot examine {}: {hint}", path.display()))
-}
-
-/// Explains why `metadata` failed on a path that `symlink_metadata` could examine: almost
-/// always a symbolic link whose target is missing or out of reach.
-fn explain_unfollowable(path: &Path, error: io::Error) -> anyhow::Error {
-    if !fs::symlink_metadata(path).is_ok_and(|itself| itself.is_symlink()) {
-        return explain(path, error);
-    }
-    let target = match fs::read_link(path) {
-        Ok(target) => target.display().to_string(),
-        Err(_) => "its target".to_owned(),
-    };
-    let hint = match error.kind() {
-        ErrorKind::NotFound => {
-            format!("it points to {target}, which does not exist (a dangling link)")
-        }
-        _ => format!("it points to {target}, which cannot be examined"),
-    };
-    anyhow!(error).context(format!(
-        "cannot follow the symbolic link {}: {hint}",
-        path.display()
-    ))
-}
-
-/// "1 path", "2 paths".
-fn count(n: usize, noun: &str) -> String {
-    if n == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{n} {noun}s")
-    }
-}
-
-// ANCHOR: human_size
-/// A byte count for people: `1.3 KiB`, rounded to a tenth, in powers of 1024.
-pub fn human_size(bytes: u64) -> String {
-    const UNITS: [&str; 6] = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
-    if bytes < 1024 {
-        return format!("{bytes} B");
-    }
-    // Integer arithmetic in tenths, so 1023.96 KiB rounds up to "1.0 MiB", not "1024.0 KiB".
-    let mut unit: u128 = 1024;
-    let mut tenths = 0;
-    for (index, name) in UNITS.iter().enumerate() {
-        tenths = (u128::from(bytes) * 10 + unit / 2) / unit;
-        if tenths < 10 * 1024 || index == UNITS.len() - 1 {
-            return format!("{}.{} {name}", tenths / 10, tenths % 10);
-        }
-        unit *= 1024;
-    }
-    format!("{tenths} tenths of an EiB")
-}
-// ANCHOR_END: human_size
-
-// ANCHOR: time
-/// Whole seconds from 1970-01-01T00:00:00Z to `time` (negative before it), rounded down.
-pub fn unix_seconds(time: SystemTime) -> i64 {
-    match time.duration_since(UNIX_EPOCH) {
-        Ok(after) => i64::try_from(after.as_secs()).unwrap_or(i64::MAX),
-        Err(before) => {
-            let before = before.duration();
-            let whole = i64::try_from(before.as_secs()).unwrap_or(i64::MAX);
-            // Rounding down: 0.5 s before 1970 is in the second that starts at -1.
-            -whole - i64::from(before.subsec_nanos() > 0)
-        }
-    }
-}
-
-/// Unix seconds as an RFC 3339 date and time in UTC, such as `2024-01-01T00:00:00Z`.
-///
-/// The days-to-date conversion is Howard Hinnant's `civil_from_days`: exact for the
-/// proleptic Gregorian calendar, with no table and no time zone data. Local time would
-/// need the OS's time zone database; that is a job for a crate such as `jiff` or `chrono`.
-pub fn rfc3339_utc(seconds: i64) -> String {
-    let days = seconds.div_euclid(86_400);
-    let second_of_day = seconds.rem_euclid(86_400);
-    // Shift the epoch to 0000-03-01, so that February, with its leap day, ends each year.
-    let days = days + 719_468;
-    let era = days.div_euclid(146_097); // 400-year cycles
-    let day_of_era = days.rem_euclid(146_097); // 0..=146096
-    let year_of_era =
-        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_from_march = (5 * day_of_year + 2) / 153; // 0 = March .. 11 = February
-    let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
-    let month = if month_from_march < 10 {
-        month_from_march + 3
-    } else {
-        month_from_march - 9
-    };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        second_of_day / 3_600,
-        second_of_day % 3_600 / 60,
-        second_of_day % 60
-    )
-}
-// ANCHOR_END: time
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
 
     fn raw_output(arguments: &[&str]) -> String {
         let mut out = Vec::new();
@@ -595,80 +335,6 @@ mod tests {
                1  \"one\"\n  \
                2  \"two words\"\n"
         );
-    }
-
-    #[test]
-    fn rfc3339_matches_known_dates() {
-        assert_eq!(rfc3339_utc(0), "1970-01-01T00:00:00Z");
-        assert_eq!(rfc3339_utc(-1), "1969-12-31T23:59:59Z");
-        assert_eq!(rfc3339_utc(951_782_400), "2000-02-29T00:00:00Z"); // leap day, 400-year rule
-        assert_eq!(rfc3339_utc(1_704_067_199), "2023-12-31T23:59:59Z");
-        assert_eq!(rfc3339_utc(1_709_210_096), "2024-02-29T12:34:56Z");
-        assert_eq!(rfc3339_utc(4_107_542_400), "2100-03-01T00:00:00Z"); // 2100 has no Feb 29
-        assert_eq!(rfc3339_utc(-2_208_988_800), "1900-01-01T00:00:00Z");
-        assert_eq!(rfc3339_utc(253_402_300_799), "9999-12-31T23:59:59Z");
-    }
-
-    #[test]
-    fn rfc3339_agrees_with_counting_days_one_by_one() {
-        // An independent, slow count over 1600..2400: every day's date, including every
-        // leap-year rule, must match the closed formula.
-        let is_leap = |y: i64| (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-        let month_lengths = |y: i64| {
-            [
-                31,
-                if is_leap(y) { 29 } else { 28 },
-                31,
-                30,
-                31,
-                30,
-                31,
-                31,
-                30,
-                31,
-                30,
-                31,
-            ]
-        };
-        let mut days_since_epoch: i64 = -135_140; // 1600-01-01
-        for year in 1600..2400 {
-            for (month, length) in month_lengths(year).into_iter().enumerate() {
-                for day in 1..=length {
-                    let expected = format!("{year:04}-{:02}-{day:02}T00:00:00Z", month + 1);
-                    assert_eq!(rfc3339_utc(days_since_epoch * 86_400), expected);
-                    days_since_epoch += 1;
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn unix_seconds_round_down_on_both_sides_of_1970() {
-        assert_eq!(unix_seconds(UNIX_EPOCH), 0);
-        assert_eq!(unix_seconds(UNIX_EPOCH + Duration::from_millis(1_500)), 1);
-        assert_eq!(unix_seconds(UNIX_EPOCH - Duration::from_millis(500)), -1);
-        assert_eq!(unix_seconds(UNIX_EPOCH - Duration::from_secs(2)), -2);
-    }
-
-    #[test]
-    fn human_size_uses_powers_of_1024_and_never_shows_1024_of_a_unit() {
-        assert_eq!(human_size(0), "0 B");
-        assert_eq!(human_size(1023), "1023 B");
-        assert_eq!(human_size(1024), "1.0 KiB");
-        assert_eq!(human_size(1300), "1.3 KiB");
-        assert_eq!(human_size(1024 * 1024 - 1), "1.0 MiB");
-        assert_eq!(human_size(5 * 1024 * 1024 * 1024), "5.0 GiB");
-        assert_eq!(human_size(u64::MAX), "16.0 EiB");
-    }
-
-    #[test]
-    fn mode_string_reads_like_ls() {
-        assert_eq!(mode_string('-', 0o100644), "-rw-r--r-- (0644)");
-        assert_eq!(mode_string('d', 0o40755), "drwxr-xr-x (0755)");
-        assert_eq!(mode_string('-', 0o4755), "-rwsr-xr-x (4755)");
-        assert_eq!(mode_string('-', 0o2644), "-rw-r-Sr-- (2644)");
-        assert_eq!(mode_string('d', 0o1777), "drwxrwxrwt (1777)");
-        assert_eq!(mode_string('-', 0o000), "---------- (0000)");
     }
 
     #[test]

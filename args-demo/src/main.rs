@@ -1,4 +1,5 @@
-//! `cargo run -p args-demo -- --help` lists the three parts; the lesson is in `lib.rs`.
+//! `cargo run -p args-demo -- --help` lists the three parts; the lesson is in `lib.rs`,
+//! and the notes' own version in `examples/notes-args.rs`.
 
 use std::process::ExitCode;
 

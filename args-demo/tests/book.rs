@@ -9,8 +9,9 @@
 //!
 //! trycmd splits a command into arguments itself, like a shell would, but it does not
 //! expand `*.txt` or `$name` and cannot pass an argument that is not UTF-8. The chapter's
-//! transcripts that are about exactly those things live in `tests/sh/shell.md`, and
-//! [`the_books_shell_transcripts_hold_in_a_real_shell`] runs them with `sh -c`.
+//! transcripts that are about exactly those things live in `tests/sh/shell.md`, and those of
+//! the notes version (which make files and links as they go) in `tests/sh/notes.md`; the
+//! tests at the end run them with `sh -c`.
 
 use std::fs;
 
@@ -173,22 +174,44 @@ fn trimmed(mut lines: Vec<String>) -> Vec<String> {
 #[cfg(unix)]
 #[test]
 fn the_books_shell_transcripts_hold_in_a_real_shell() {
-    let markdown = fs::read_to_string("tests/sh/shell.md").expect("the transcript file exists");
-    let cases = transcripts(&markdown);
-    assert!(cases.len() >= 4, "found the transcripts: {cases:?}");
+    run_shell_transcripts("tests/sh/shell.md");
+}
 
-    // The folder the commands run in: `*.txt` expands to these two names.
+#[cfg(unix)]
+#[test]
+fn the_notes_versions_transcripts_hold_in_a_real_shell() {
+    run_shell_transcripts("tests/sh/notes.md");
+}
+
+/// Runs each command of the transcript file `file` with `sh -c`, in order, in one fresh
+/// folder, and checks that it prints what the file shows and ends with its exit code.
+#[cfg(unix)]
+fn run_shell_transcripts(file: &str) {
+    let markdown = fs::read_to_string(file).expect("the transcript file exists");
+    let cases = transcripts(&markdown);
+    assert!(cases.len() >= 3, "found the transcripts: {cases:?}");
+
+    // The folder the commands run in: `*.txt` expands to these two names, and `notes.txt`
+    // is the 1800-byte file that the stat transcripts examine too.
     let folder = tempfile::tempdir().expect("a temporary folder");
-    for name in ["notes.txt", "todo.txt"] {
-        fs::write(folder.path().join(name), "").expect("can write in the temporary folder");
-    }
-    // The lesson's binaries first on PATH, so `args-demo` means the one just built.
+    fs::copy(
+        "tests/cmd/stat.in/notes.txt",
+        folder.path().join("notes.txt"),
+    )
+    .expect("can copy notes.txt into the temporary folder");
+    fs::write(folder.path().join("todo.txt"), "").expect("can write in the temporary folder");
+    // The lesson's binary and the notes version first on PATH, so `args-demo` and
+    // `notes-args` mean the ones just built.
     let binaries = cargo_bin!("args-demo")
         .parent()
         .expect("binaries live in a folder");
+    let notes_args = testkit::example("args-demo", "notes-args");
+    let examples = notes_args.parent().expect("examples live in a folder");
     let path = std::env::var_os("PATH").unwrap_or_default();
     let path = std::env::join_paths(
-        std::iter::once(binaries.to_path_buf()).chain(std::env::split_paths(&path)),
+        [binaries.to_path_buf(), examples.to_path_buf()]
+            .into_iter()
+            .chain(std::env::split_paths(&path)),
     )
     .expect("PATH can be joined");
 

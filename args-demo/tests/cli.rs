@@ -1,7 +1,8 @@
 //! End-to-end tests: the real `args-demo` binary, run with real arguments on real files.
 //!
 //! Each test states one claim of the lesson. The transcripts that the book shows are
-//! checked separately, in `tests/book.rs`.
+//! checked separately, in `tests/book.rs`; the notes version's weaknesses, each against
+//! the lesson, in `tests/notes.rs`.
 
 use std::ffi::OsStr;
 use std::fs::{self, File};
@@ -123,34 +124,6 @@ fn raw_shows_a_non_unicode_argument_escaped_instead_of_panicking() {
         stdout.contains("  3  \"after\"\n"),
         "the next argument is still shown"
     );
-}
-
-#[cfg(unix)]
-#[test]
-fn naive_args_panics_on_a_non_unicode_argument() {
-    use std::os::unix::ffi::OsStrExt;
-    // The counter-example: std::env::args() cannot hand this argument over as a String.
-    let mut naive = Command::new(cargo_bin!("naive-args"));
-    naive
-        .timeout(STEP_TIMEOUT)
-        .arg("fine")
-        .arg(OsStr::from_bytes(b"caf\xe9"));
-    // 101 is Rust's exit code for a panic.
-    let (stdout, stderr) = outputs_of(&mut naive, 101);
-    assert!(
-        stdout.contains("1  fine\n"),
-        "the arguments before it were printed"
-    );
-    assert!(stderr.contains("panicked"), "{stderr}");
-    assert!(stderr.contains("caf\\xE9"), "{stderr}");
-}
-
-#[cfg(unix)]
-#[test]
-fn naive_args_works_while_every_argument_is_unicode() {
-    let mut naive = Command::new(cargo_bin!("naive-args"));
-    naive.timeout(STEP_TIMEOUT).args(["café", "two words"]);
-    assert!(stdout_of(&mut naive).ends_with("1  café\n2  two words\n"));
 }
 
 // Part 2: the same arguments, parsed by clap ---------------------------------------------
