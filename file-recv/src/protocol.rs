@@ -9,26 +9,25 @@
 //! ```text
 //! sender                                   receiver
 //!   FILE <size> <name>\n        ───▶
-//!                               ◀───       OK\n            (or NO <reason>\n, then close)
+//!                               ◀───       OK\n   (or error: <reason>\n or busy: <reason>\n, then close)
 //!   exactly <size> bytes        ───▶
 //!   FIN (shutdown(Write))       ───▶
-//!                               ◀───       DONE <size> <sha256 hex>\n   (or ERROR <reason>\n)
+//!                               ◀───       DONE <size> <sha256 hex>\n   (or error: <reason>\n)
 //!                               ◀───       FIN
 //! ```
+//!
+//! A refusal or failure is a notice in the form every server of the workspace uses: one line
+//! that starts with a lower-case word and a colon, `error: <reason>`, or `busy: <reason>`
+//! when the receiver is serving as many senders as it may.
 //!
 //! The lines are plain ASCII (the name is UTF-8), so a student can play either side by hand
 //! with `printf` and `nc`. This module only builds and parses the lines; the lessons decide
 //! what is allowed (which names, which sizes) and compute the digest.
 
 use std::fmt;
-use std::io::{self, BufRead, ErrorKind, Read};
+use std::io::{self, BufRead, ErrorKind};
 
-/// The longest line either side reads, in bytes, including the final `\n`.
-///
-/// A line is held in memory until its `\n` arrives, so a peer sending an endless line must
-/// not be able to make us allocate without bound. 1 KiB holds `FILE`, a 20-digit size and
-/// any name a file system accepts (255 bytes on most of them) four times over.
-pub const MAX_LINE: usize = 1024;
+use crate::line::{self, Line, MAX_LINE};
 
 /// How many hex digits a SHA-256 digest has (32 bytes, two digits each).
 pub const SHA256_HEX_LEN: usize = 64;
@@ -92,8 +91,10 @@ impl Announcement {
 pub enum Answer {
     /// `OK`: send the content now.
     Accepted,
-    /// `NO <reason>`: the receiver will not store this file; send nothing.
+    /// `error: <reason>`: the receiver will not store this file; send nothing.
     Refused(String),
+    /// `busy: <reason>`: the receiver serves as many senders as it may; try again later.
+    Busy(String),
 }
 
 impl Answer {
@@ -101,19 +102,23 @@ impl Answer {
     pub fn to_line(&self) -> Vec<u8> {
         match self {
             Answer::Accepted => b"OK\n".to_vec(),
-            Answer::Refused(reason) => text_line("NO", reason),
+            Answer::Refused(reason) => text_line(ERROR, reason),
+            Answer::Busy(reason) => text_line(BUSY, reason),
         }
     }
 
-    /// Reads `OK` or `NO <reason>` (the line without its `\n`).
+    /// Reads `OK`, `error: <reason>` or `busy: <reason>` (the line without its `\n`).
     pub fn parse(line: &[u8]) -> Result<Answer, Malformed> {
         if line == b"OK" {
             return Ok(Answer::Accepted);
         }
-        match line.strip_prefix(b"NO ") {
-            Some(reason) => Ok(Answer::Refused(text_from_peer(reason))),
+        if let Some(reason) = line.strip_prefix(ERROR.as_bytes()) {
+            return Ok(Answer::Refused(text_from_peer(reason)));
+        }
+        match line.strip_prefix(BUSY.as_bytes()) {
+            Some(reason) => Ok(Answer::Busy(text_from_peer(reason))),
             None => Err(Malformed(format!(
-                "expected `OK` or `NO <reason>`, got {}",
+                "expected `OK`, `error: <reason>` or `busy: <reason>`, got {}",
                 escaped(line)
             ))),
         }
@@ -131,7 +136,7 @@ pub enum Outcome {
         /// The digest of those bytes, in hex.
         sha256: String,
     },
-    /// `ERROR <reason>`: nothing was stored.
+    /// `error: <reason>`: nothing was stored.
     Failed(String),
 }
 
@@ -140,18 +145,18 @@ impl Outcome {
     pub fn to_line(&self) -> Vec<u8> {
         match self {
             Outcome::Stored { size, sha256 } => format!("DONE {size} {sha256}\n").into_bytes(),
-            Outcome::Failed(reason) => text_line("ERROR", reason),
+            Outcome::Failed(reason) => text_line(ERROR, reason),
         }
     }
 
-    /// Reads `DONE <size> <sha256>` or `ERROR <reason>` (the line without its `\n`).
+    /// Reads `DONE <size> <sha256>` or `error: <reason>` (the line without its `\n`).
     pub fn parse(line: &[u8]) -> Result<Outcome, Malformed> {
-        if let Some(reason) = line.strip_prefix(b"ERROR ") {
+        if let Some(reason) = line.strip_prefix(ERROR.as_bytes()) {
             return Ok(Outcome::Failed(text_from_peer(reason)));
         }
         let malformed = || {
             Malformed(format!(
-                "expected `DONE <size> <sha256>` or `ERROR <reason>`, got {}",
+                "expected `DONE <size> <sha256>` or `error: <reason>`, got {}",
                 escaped(line)
             ))
         };
@@ -170,45 +175,24 @@ impl Outcome {
     }
 }
 
-/// What [`read_line`] found.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Line {
-    /// A whole line, without its `\n` (and without a `\r` before it, for Windows typists).
-    Complete(Vec<u8>),
-    /// The peer closed its side before sending a single byte of a line.
-    Closed,
-}
-
-// ANCHOR: read_line
-/// Reads one line, however TCP cut it into pieces, and at most [`MAX_LINE`] bytes of it.
+// ANCHOR: read_message
+/// Reads one line of the protocol, however TCP cut it into pieces; returns it without its
+/// line ending, or `None` when the peer closed before a line began.
 ///
-/// A `read` returns whatever has arrived: half a line, or a line and the first bytes of the
-/// file behind it. The buffered reader keeps what comes after the `\n` for the next read,
-/// so no byte of content is lost or mistaken for part of the name.
-pub fn read_line(reader: &mut impl BufRead) -> io::Result<Line> {
-    let mut line = Vec::new();
-    // `take` bounds what `read_until` may store, whatever length a peer sends.
-    reader
-        .by_ref()
-        .take(MAX_LINE as u64)
-        .read_until(b'\n', &mut line)?;
-    if line.is_empty() {
-        return Ok(Line::Closed); // `read` returned 0: the peer sent FIN.
-    }
-    if line.pop() != Some(b'\n') {
-        let problem = if line.len() + 1 >= MAX_LINE {
-            format!("a line longer than {MAX_LINE} bytes")
-        } else {
-            "a line cut short by the end of the connection".to_owned()
-        };
-        return Err(io::Error::new(ErrorKind::InvalidData, problem));
-    }
-    if line.last() == Some(&b'\r') {
-        line.pop();
-    }
-    Ok(Line::Complete(line))
+/// The bounded reader of `line.rs` does the reading: it keeps what follows the `\n` in the
+/// buffer for the content, and stores at most [`MAX_LINE`] bytes. A line cut by the end of
+/// the connection, or longer than that, breaks the protocol: an `InvalidData` error.
+pub fn read_message(reader: &mut impl BufRead) -> io::Result<Option<Vec<u8>>> {
+    let mut buffer = Vec::new();
+    let problem = match line::read_line(reader, &mut buffer)? {
+        Line::End => return Ok(None), // `read` returned 0: the peer sent FIN.
+        Line::Complete => return Ok(Some(line::content(&buffer).to_vec())),
+        Line::Cut => "a line cut short by the end of the connection".to_owned(),
+        Line::TooLong => format!("a line longer than {MAX_LINE} bytes"),
+    };
+    Err(io::Error::new(ErrorKind::InvalidData, problem))
 }
-// ANCHOR_END: read_line
+// ANCHOR_END: read_message
 
 /// Lowercase hex, the form `sha256sum` prints a digest in.
 pub fn hex(bytes: &[u8]) -> String {
@@ -282,28 +266,35 @@ fn parse_size(digits: &[u8]) -> Result<u64, Malformed> {
         .ok_or_else(bad)
 }
 
-/// `KEYWORD text\n`, with any line break in `text` replaced, so it stays one line.
+/// The notices' first word: a failure, or a receiver at its cap of senders.
+const ERROR: &str = "error: ";
+const BUSY: &str = "busy: ";
+
+/// `KEYWORD text\n` (the keyword ends in its space), with any line break in `text`
+/// replaced, so it stays one line.
 fn text_line(keyword: &str, text: &str) -> Vec<u8> {
     let one_line: String = text
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
-    format!("{keyword} {one_line}\n").into_bytes()
+    format!("{keyword}{one_line}\n").into_bytes()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// Reads every line of `input`, through a reader that returns at most `chunk` bytes
-    /// per `read`, as TCP may.
-    fn lines_in_chunks(input: &[u8], chunk: usize) -> Vec<io::Result<Line>> {
+    use std::io::Read;
+
+    /// Reads every message of `input`, through a reader that returns at most `chunk` bytes
+    /// per `read`, as TCP may; stops at the end or at the first error.
+    fn messages_in_chunks(input: &[u8], chunk: usize) -> Vec<io::Result<Option<Vec<u8>>>> {
         let mut reader = io::BufReader::with_capacity(chunk, input);
         let mut found = Vec::new();
         loop {
-            let line = read_line(&mut reader);
-            let end = matches!(line, Ok(Line::Closed) | Err(_));
-            found.push(line);
+            let message = read_message(&mut reader);
+            let end = matches!(message, Ok(None) | Err(_));
+            found.push(message);
             if end {
                 return found;
             }
@@ -346,7 +337,11 @@ mod tests {
 
     #[test]
     fn answer_and_outcome_round_trip() {
-        for answer in [Answer::Accepted, Answer::Refused("file exists".into())] {
+        for answer in [
+            Answer::Accepted,
+            Answer::Refused("file exists".into()),
+            Answer::Busy("already receiving 32 files".into()),
+        ] {
             let line = answer.to_line();
             assert_eq!(Answer::parse(&line[..line.len() - 1]), Ok(answer));
         }
@@ -366,21 +361,22 @@ mod tests {
         let upper = format!("DONE 6 {}", "A".repeat(64));
         assert!(Outcome::parse(upper.as_bytes()).is_err());
         assert!(Outcome::parse(b"OK").is_err());
+        assert!(Answer::parse(b"NO old form").is_err());
     }
 
     #[test]
     fn a_reason_with_a_line_break_stays_one_line() {
         let line = Answer::Refused("bad\nname\r".into()).to_line();
-        assert_eq!(line, b"NO bad name \n");
+        assert_eq!(line, b"error: bad name \n");
     }
 
     #[test]
-    fn read_line_finds_the_end_however_the_bytes_are_cut() {
+    fn read_message_finds_the_end_however_the_bytes_are_cut() {
         let input = b"FILE 5 a b.txt\r\nhello";
         for chunk in 1..=input.len() {
             let mut reader = io::BufReader::with_capacity(chunk, &input[..]);
-            let line = read_line(&mut reader).expect("a whole line");
-            assert_eq!(line, Line::Complete(b"FILE 5 a b.txt".to_vec()));
+            let line = read_message(&mut reader).expect("a whole line");
+            assert_eq!(line, Some(b"FILE 5 a b.txt".to_vec()));
             // The content behind the line is still there, none of it swallowed.
             let mut content = Vec::new();
             reader.read_to_end(&mut content).expect("reading a slice");
@@ -389,37 +385,38 @@ mod tests {
     }
 
     #[test]
-    fn read_line_stops_at_max_line_and_at_a_cut() {
+    fn read_message_refuses_a_line_too_long_or_cut_and_sees_the_end() {
         let mut long = vec![b'x'; MAX_LINE * 3];
         long.push(b'\n');
-        let found = lines_in_chunks(&long, 64);
+        let found = messages_in_chunks(&long, 64);
         let error = found[0].as_ref().expect_err("too long");
-        assert!(error.to_string().contains("longer than"), "{error}");
+        assert_eq!(error.kind(), ErrorKind::InvalidData);
+        assert!(error.to_string().contains("longer than 8192"), "{error}");
 
-        let exactly = [vec![b'x'; MAX_LINE - 1], b"\n".to_vec()].concat();
-        let found = lines_in_chunks(&exactly, 64);
-        assert!(matches!(&found[0], Ok(Line::Complete(l)) if l.len() == MAX_LINE - 1));
+        let exactly = [vec![b'x'; MAX_LINE], b"\n".to_vec()].concat();
+        let found = messages_in_chunks(&exactly, 64);
+        assert!(matches!(&found[0], Ok(Some(l)) if l.len() == MAX_LINE));
 
-        let found = lines_in_chunks(b"FILE 3 x", 4);
+        let found = messages_in_chunks(b"FILE 3 x", 4);
         let error = found[0].as_ref().expect_err("cut");
         assert!(error.to_string().contains("cut short"), "{error}");
 
-        assert!(matches!(lines_in_chunks(b"", 4)[0], Ok(Line::Closed)));
+        assert!(matches!(messages_in_chunks(b"", 4)[0], Ok(None)));
     }
 
     #[test]
     fn reasons_from_the_peer_arrive_with_control_and_invisible_characters_escaped() {
         assert_eq!(
-            Answer::parse(b"NO \x1b[2J evil"),
+            Answer::parse(b"error: \x1b[2J evil"),
             Ok(Answer::Refused(r"\u{1b}[2J evil".into()))
         );
         assert_eq!(
-            Outcome::parse("ERROR bell\x07 and \u{202e}txt.exe".as_bytes()),
+            Outcome::parse("error: bell\x07 and \u{202e}txt.exe".as_bytes()),
             Ok(Outcome::Failed(r"bell\u{7} and \u{202e}txt.exe".into()))
         );
         // Ordinary text, quotes and accents included, is left as it is.
         assert_eq!(
-            Answer::parse("NO a file named \"résumé.txt\" exists".as_bytes()),
+            Answer::parse("error: a file named \"résumé.txt\" exists".as_bytes()),
             Ok(Answer::Refused("a file named \"résumé.txt\" exists".into()))
         );
     }

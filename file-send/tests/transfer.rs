@@ -332,7 +332,7 @@ fn sender_fails_when_the_confirmation_is_missing() {
     );
 }
 
-/// A fake receiver that refuses with `line` (`NO ...\n`) after reading the announcement.
+/// A fake receiver that refuses with `line` (`error: ...\n`) after reading the announcement.
 fn refusing_receiver(line: &'static [u8]) -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = listener.local_addr().expect("address");
@@ -356,9 +356,9 @@ fn sender_prints_a_hostile_receivers_reasons_with_escape_codes_escaped() {
     let path = source.path().join("a.txt");
     fs::write(&path, b"hello\n").expect("write");
     // `ESC [2J` clears the screen; `ESC ]0;...BEL` retitles the terminal window.
-    let refused = send(&path, refusing_receiver(b"NO \x1b[2J evil\n"));
+    let refused = send(&path, refusing_receiver(b"error: \x1b[2J evil\n"));
     assert_fails(&refused, r#"the receiver refused "a.txt": \u{1b}[2J evil"#);
-    let failed = send(&path, fake_receiver(b"ERROR \x1b]0;pwned\x07 gone\n"));
+    let failed = send(&path, fake_receiver(b"error: \x1b]0;pwned\x07 gone\n"));
     assert_fails(
         &failed,
         r#"did not store "a.txt": \u{1b}]0;pwned\u{7} gone"#,

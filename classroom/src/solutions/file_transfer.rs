@@ -14,7 +14,7 @@ use std::io::{self, BufReader, ErrorKind, Read};
 use std::net::{Shutdown, TcpStream};
 use std::path::{Path, PathBuf};
 
-use file_recv::protocol::{Announcement, Line, read_line};
+use file_recv::protocol::{Announcement, read_message};
 
 // ANCHOR: send_files
 /// Sends each file as `FILE <size> <name>\n` and exactly `<size>` bytes, then half-closes.
@@ -55,9 +55,8 @@ pub fn receive_files(stream: &TcpStream, dir: &Path) -> io::Result<Vec<(String, 
     let mut reader = BufReader::new(stream);
     let mut stored = Vec::new();
     loop {
-        let line = match read_line(&mut reader)? {
-            Line::Closed => return Ok(stored), // FIN where the next file would start
-            Line::Complete(line) => line,
+        let Some(line) = read_message(&mut reader)? else {
+            return Ok(stored); // FIN where the next file would start
         };
         let invalid = |reason: String| io::Error::new(ErrorKind::InvalidData, reason);
         let announcement = Announcement::parse(&line).map_err(|e| invalid(e.0))?;

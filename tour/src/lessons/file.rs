@@ -106,12 +106,12 @@ fn run(session: &mut Session<'_>) -> Result<()> {
     session.narrator.step(Step {
         title: "A hostile sender announces the name ../escaped.txt",
         notes: "receiver steps 3-5: the notes' receiver would os.Create(\"../escaped.txt\"), outside its folder",
-        rust: "check_name(name) refuses it before the OK: the answer is NO <reason>",
-        expect: "the receiver answers `NO ...`, and no escaped.txt appears beside the inbox",
+        rust: "check_name(name) refuses it before the OK: the answer is error: <reason>",
+        expect: "the receiver answers `error: ...`, and no escaped.txt appears beside the inbox",
     })?;
     let answer = announce_hostile_name(addr)?;
     ensure!(
-        answer.starts_with("NO "),
+        answer.starts_with("error: "),
         "the receiver answered {answer:?}"
     );
     receiver.wait_for_line(|line| line.contains(" refused"))?;
