@@ -1,0 +1,170 @@
+//! The notes' client (`examples/notes-tcp-client.rs`): it works with the real server and
+//! with `nc -l`, and each weakness named in its comments happens here, beside the hardened
+//! `tcp-client` handling the same server (the pattern of the classroom's spot-the-bug).
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::process::{Command, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use testkit::{ChildGuard, Lines, Running, STEP_TIMEOUT, Server, accept, binary, have_program};
+
+fn notes_client(addr: &str, message: Option<&str>) -> Command {
+    let mut command = Command::new(testkit::example("tcp-client", "notes-tcp-client"));
+    command.arg(addr).args(message);
+    command.stdin(Stdio::null());
+    command
+}
+
+fn hardened_client(addr: &str, extra: &[&str]) -> Command {
+    let mut command = Command::new(binary("tcp-client"));
+    command.args(["--connect", addr]).args(extra);
+    command.stdin(Stdio::null());
+    command
+}
+
+/// Runs `command` with `input` on its stdin, in the background.
+fn spawn_with_input(command: &mut Command, input: &'static [u8]) -> Running {
+    command.stdin(Stdio::piped());
+    let mut running = Running::spawn(command);
+    let mut stdin = running.stdin().expect("stdin is piped");
+    stdin.write_all(input).expect("write the input");
+    drop(stdin); // the end of the input
+    running
+}
+
+fn test_listener() -> (TcpListener, String) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a free loopback port");
+    let addr = listener.local_addr().expect("its address").to_string();
+    (listener, addr)
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn notes_client_talks_to_the_real_server() {
+    let server = Server::start("tcp-server", &["--listen", "127.0.0.1:0"]);
+    let addr = server.addr().to_string();
+    let output = Running::spawn(&mut notes_client(&addr, Some("hello, server"))).finish();
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(output.stdout, b"HELLO, SERVER\n");
+
+    // With no MESSAGE, each line of stdin, one round trip each.
+    let output = spawn_with_input(&mut notes_client(&addr, None), b"one\nstra\xc3\x9fe\n").finish();
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(text(&output.stdout), "ONE\nSTRASSE\n");
+}
+
+#[test]
+fn notes_client_talks_to_netcat_listening() {
+    if !have_program("nc", &["-h"]) {
+        return;
+    }
+    // nc -l on port 0, its port printed on stderr (-v); its reply queued up front.
+    let mut nc = Command::new("nc");
+    nc.args(["-lvnN", "127.0.0.1", "0"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut nc = ChildGuard(nc.spawn().expect("start nc"));
+    let mut nc_in = nc.0.stdin.take().expect("piped");
+    nc_in.write_all(b"HI NOTES\n").expect("queue the reply");
+    drop(nc_in);
+    let nc_stderr = Lines::collect(nc.0.stderr.take().expect("piped"));
+    let nc_stdout = Lines::collect(nc.0.stdout.take().expect("piped"));
+    let listening = nc_stderr.wait_for("Listening on", STEP_TIMEOUT);
+    let port = listening
+        .rsplit(' ')
+        .next()
+        .expect("nc names its port last");
+
+    let addr = format!("127.0.0.1:{port}");
+    let output = Running::spawn(&mut notes_client(&addr, Some("hi netcat"))).finish();
+    nc_stdout.wait_for("hi netcat", STEP_TIMEOUT);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(output.stdout, b"HI NOTES\n");
+}
+
+// ANCHOR: one_read
+#[test]
+fn notes_client_takes_one_read_as_the_whole_reply() {
+    // A server that sends its reply to "hello" in two pieces, as TCP may deliver it.
+    let (listener, addr) = test_listener();
+    let notes = spawn_with_input(&mut notes_client(&addr, None), b"hello\nworld\n");
+    let mut stream = BufReader::new(accept(&listener));
+    let mut line = String::new();
+    stream.read_line(&mut line).expect("the first line");
+    assert_eq!(line, "hello\n");
+    stream.get_mut().write_all(b"HEL").expect("the first piece");
+    // The notes' client printed "HEL" as the whole reply and moved on to its next line...
+    line.clear();
+    stream.read_line(&mut line).expect("the second line");
+    assert_eq!(line, "world\n");
+    // ...so the rest of the first reply is taken for the reply to "world".
+    stream
+        .get_mut()
+        .write_all(b"LO\n")
+        .expect("the second piece");
+    drop(stream);
+    let output = notes.finish();
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(
+        output.stdout, b"HELLO\n",
+        "two lines sent, one reply printed"
+    );
+
+    // The hardened client reads until the server closes, however the bytes are cut.
+    let (listener, addr) = test_listener();
+    let hardened = spawn_with_input(&mut hardened_client(&addr, &[]), b"hello\nworld\n");
+    let mut stream = accept(&listener);
+    let mut received = Vec::new();
+    stream
+        .read_to_end(&mut received)
+        .expect("both lines, then FIN");
+    for piece in [&b"HEL"[..], b"LO\nWOR", b"LD\n"] {
+        stream.write_all(piece).expect("a piece");
+        thread::sleep(Duration::from_millis(20)); // separate pieces, separate reads
+    }
+    drop(stream);
+    let output = hardened.finish();
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(output.stdout, b"HELLO\nWORLD\n");
+}
+// ANCHOR_END: one_read
+
+#[test]
+fn notes_client_waits_for_ever_for_a_silent_server() {
+    let (listener, addr) = test_listener();
+    let mut command = notes_client(&addr, Some("anyone?"));
+    let mut notes = ChildGuard(command.stdout(Stdio::null()).spawn().expect("start"));
+    let mut silent = BufReader::new(accept(&listener));
+    let mut line = String::new();
+    silent.read_line(&mut line).expect("the line");
+    // We never answer. Twice the hardened client's --timeout below, it is still waiting.
+    let until = Instant::now() + Duration::from_secs(2);
+    while Instant::now() < until {
+        assert!(
+            notes.0.try_wait().expect("can query").is_none(),
+            "the notes' client gave up"
+        );
+        thread::sleep(Duration::from_millis(50));
+    }
+    drop(notes); // killed: it would have waited for ever
+
+    let (listener, addr) = test_listener();
+    let hardened = Running::spawn(&mut hardened_client(
+        &addr,
+        &["--message", "anyone?", "--timeout", "1"],
+    ));
+    let _silent = accept(&listener);
+    let output = hardened.finish();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        text(&output.stderr).contains("no reply from 127.0.0.1:"),
+        "{}",
+        text(&output.stderr)
+    );
+}
