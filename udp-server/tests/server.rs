@@ -1,11 +1,11 @@
 //! The real `udp-server` binary, talked to by sockets the test owns: the datagrams and the
 //! replies are exactly what the test sees on the wire.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
 use std::process::{Command, Stdio};
 
-use testkit::{Running, STEP_TIMEOUT, Server, binary, connect, have_program, ipv6_available};
+use testkit::{Running, STEP_TIMEOUT, Server, binary, have_program, ipv6_available};
 
 /// A socket of the test's own, on the same loopback as `server`, with bounded waits.
 fn test_socket(server: SocketAddr) -> UdpSocket {
@@ -215,131 +215,13 @@ fn a_malformed_address_gets_a_clear_error() {
     assert!(stderr.contains("give IP:PORT"), "{stderr}");
 }
 
-/// Sends one experiment message, padded like `udp-client --flood` pads them.
-fn send_message(socket: &UdpSocket, server: SocketAddr, text: &str) {
-    let mut datagram = text.as_bytes().to_vec();
-    datagram.resize(64 - 1, b'.');
-    datagram.push(b'\n');
-    socket.send_to(&datagram, server).expect("send");
-}
-
 #[test]
-fn the_counter_counts_received_lost_duplicated_and_out_of_order() {
-    let server = udp_server(&["--count"]);
-    let socket = test_socket(server.addr());
-    // Numbers 0..10 announced; 6, 7 and 8 never sent; 2 twice; 2 after 3 and 4 after 5.
-    for seq in [0, 1, 3, 2, 2, 5, 4, 9] {
-        send_message(&socket, server.addr(), &format!("FLOOD 77 {seq} 10"));
-    }
-    // Not part of any flood: ignored, and it changes no count.
-    socket.send_to(b"hello", server.addr()).expect("send");
-    socket.send_to(b"END 77 10\n", server.addr()).expect("send");
-    let expected = "SUMMARY 77 sent=10 received=7 lost=3 duplicated=1 out_of_order=2\n";
-    assert_eq!(
-        String::from_utf8_lossy(&receive_from(&socket, server.addr())),
-        expected
-    );
-    // END is a datagram too, and may be lost: asking again gets the same answer.
-    socket.send_to(b"END 77 10\n", server.addr()).expect("send");
-    assert_eq!(
-        String::from_utf8_lossy(&receive_from(&socket, server.addr())),
-        expected
-    );
-    server
-        .stdout
-        .wait_for("not part of a flood; ignored", STEP_TIMEOUT);
-    server
-        .stdout
-        .wait_for("sent 10, received 7, lost 3 (30.00 %)", STEP_TIMEOUT);
-}
-
-#[test]
-fn the_counter_reports_a_run_it_never_saw_as_all_lost() {
-    let server = udp_server(&["--count"]);
-    let socket = test_socket(server.addr());
-    socket.send_to(b"END 5 40\n", server.addr()).expect("send");
-    assert_eq!(
-        receive_from(&socket, server.addr()),
-        b"SUMMARY 5 sent=40 received=0 lost=40 duplicated=0 out_of_order=0\n"
-    );
-}
-
-#[test]
-fn the_tcp_counter_counts_numbered_lines_on_one_connection() {
-    let server = udp_server(&["--count", "--tcp"]);
-    let mut stream = connect(server.addr());
-    let mut lines = Vec::new();
-    for seq in 0..1000 {
-        writeln!(lines, "FLOOD 9 {seq} 1000 ....").expect("write to a Vec");
-    }
-    writeln!(lines, "END 9 1000").expect("write to a Vec");
-    stream.write_all(&lines).expect("send the lines");
-    let mut summary = String::new();
-    BufReader::new(&stream)
-        .read_line(&mut summary)
-        .expect("the summary");
-    assert_eq!(
-        summary,
-        "SUMMARY 9 sent=1000 received=1000 lost=0 duplicated=0 out_of_order=0\n"
-    );
-}
-
-#[test]
-fn the_tcp_counter_logs_what_it_counted_when_a_sender_leaves_before_end() {
-    let server = udp_server(&["--count", "--tcp"]);
-    // Three whole lines, then the sender closes: say, it stopped at its time limit.
-    let mut stream = connect(server.addr());
-    stream
-        .write_all(b"FLOOD 4 0 10\nFLOOD 4 1 10\nFLOOD 4 2 10\n")
-        .expect("send the lines");
-    drop(stream);
-    server.stdout.wait_for(
-        "the sender closed the connection before END, after 3 numbered lines",
-        STEP_TIMEOUT,
-    );
-    // The same, cut off in the middle of the fourth line.
-    let mut stream = connect(server.addr());
-    stream
-        .write_all(b"FLOOD 5 0 10\nFLOOD 5 1 10\nFLOOD 5 2 10\nFLOOD 5 3")
-        .expect("send the lines");
-    drop(stream);
-    server.stdout.wait_for(
-        "the sender closed the connection in the middle of a line, before END, after 3 \
-         numbered lines",
-        STEP_TIMEOUT,
-    );
-}
-
-#[test]
-fn the_tcp_counter_refuses_a_delay_it_could_not_catch_up_with() {
+fn the_lesson_server_has_only_the_lessons_flags() {
+    // The loss experiment's counter is `udp-count` (crate udp-loss) now, not a mode of the
+    // lesson: its flags are refused here, and --help lists only the lesson's own.
     let output = Running::spawn(
         Command::new(binary("udp-server"))
-            .args([
-                "--count",
-                "--tcp",
-                "--delay-us",
-                "101",
-                "--listen",
-                "127.0.0.1:0",
-            ])
-            .stdin(Stdio::null()),
-    )
-    .finish();
-    assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        stderr.contains("--delay-us 101 is too slow for --tcp: give at most 100"),
-        "{stderr}"
-    );
-    // Nothing was bound: the check comes first.
-    assert!(output.stdout.is_empty());
-}
-
-#[test]
-fn the_counter_refuses_delay_without_count() {
-    let output = Running::spawn(
-        Command::new(binary("udp-server"))
-            .args(["--delay-us", "10"])
+            .args(["--count", "--listen", "127.0.0.1:0"])
             .stdin(Stdio::null()),
     )
     .finish();
@@ -348,4 +230,13 @@ fn the_counter_refuses_delay_without_count() {
     assert!(stderr.contains("--count"), "{stderr}");
     // Nothing was bound: clap refused before the lesson started.
     assert!(output.stdout.is_empty());
+
+    let help = Running::spawn(Command::new(binary("udp-server")).arg("--help")).finish();
+    let help = String::from_utf8_lossy(&help.stdout);
+    for flag in ["--listen", "--buffer", "--quiet"] {
+        assert!(help.contains(flag), "{help}");
+    }
+    for flag in ["--count", "--delay-us", "--tcp"] {
+        assert!(!help.contains(flag), "{help}");
+    }
 }
