@@ -107,9 +107,12 @@ fn notes_sender_reports_success_although_the_receiver_stored_nothing() {
     );
 }
 
+/// What a [`recording_receiver`] heard: its first read, then everything until FIN.
+type Recording = mpsc::Receiver<(Vec<u8>, Vec<u8>)>;
+
 /// A receiver played by the test: answers `answer` to the first read, then returns (through
 /// the channel) the first read and everything after it until FIN.
-fn recording_receiver(answer: &'static [u8]) -> (SocketAddr, mpsc::Receiver<(Vec<u8>, Vec<u8>)>) {
+fn recording_receiver(answer: &'static [u8]) -> (SocketAddr, Recording) {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind on loopback");
     let addr = listener.local_addr().expect("address");
     let (tx, rx) = mpsc::channel();
