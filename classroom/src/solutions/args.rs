@@ -1,7 +1,8 @@
 //! Solutions for "Arguments and file attributes" (crate `args-demo`).
 //!
-//! * Exercise 2: `naive-args` that never panics: [`describe_arguments`] takes the raw
-//!   `OsString`s and reports the position of an argument that is not Unicode.
+//! * Exercise 2: the notes version (`args-demo/examples/notes-args.rs`) that never panics:
+//!   [`describe_arguments`] takes the raw `OsString`s and reports the position of an
+//!   argument that is not Unicode.
 //! * Exercise 3: each argument's bytes in hex ([`hex_bytes`]).
 //! * Exercise 6: the size of a folder's contents ([`total_size`]), walking it with
 //!   `symlink_metadata`, so a link to a parent (`ln -s .. loop`) is not followed for ever.

@@ -2,7 +2,8 @@
 //! about a file: the first two steps of the file sender.
 //!
 //! No network here, so no server: `args-demo` runs once per step, on a file the tour
-//! writes in its temporary folder.
+//! writes in its temporary folder. The notes' own program (`notes-args`, an example of
+//! `args-demo`) is among the commands to run by hand.
 
 use anyhow::{Context, Result, ensure};
 
@@ -16,6 +17,10 @@ pub const LESSON: Lesson = Lesson {
     title: "Command-line arguments and file attributes (os.Args, os.Stat)",
     programs: &["args-demo"],
     by_hand: &[
+        (
+            "terminal:",
+            "cargo run -q -p args-demo --example notes-args -- Cargo.toml",
+        ),
         (
             "terminal:",
             "cargo run -p args-demo -- raw hello \"two words\"",
