@@ -344,115 +344,6 @@ fn a_typed_line_too_big_for_a_datagram_is_reported_and_the_next_lines_still_go()
     assert!(stderr.contains("1 of 3 messages failed"), "{stderr}");
 }
 
-/// The number after `label` in `text`, e.g. `number(text, "lost ")`.
-fn number(text: &str, label: &str) -> u64 {
-    let start = text
-        .find(label)
-        .unwrap_or_else(|| panic!("no {label:?} in {text}"))
-        + label.len();
-    text[start..]
-        .split(|c: char| !c.is_ascii_digit())
-        .next()
-        .and_then(|digits| digits.parse().ok())
-        .unwrap_or_else(|| panic!("no number after {label:?} in {text}"))
-}
-
-#[test]
-fn the_flood_counts_add_up_over_udp() {
-    // A slow receiver, so that some loss is likely; the test does not depend on it.
-    let server = udp_server(&["--count", "--delay-us", "20"]);
-    let output = Running::spawn(&mut udp_client(server.addr(), &["--flood", "5000"])).finish();
-    assert!(output.status.success(), "{}", text(&output.stderr));
-    let report = text(&output.stdout);
-    let sent = number(&report, "\nsent ");
-    let received = number(&report, "received ");
-    let lost = number(&report, "lost ");
-    assert_eq!(sent, 5000, "{report}");
-    assert_eq!(received + lost, sent, "{report}");
-    // The server printed the same count.
-    let logged = server.stdout.wait_for("done in", STEP_TIMEOUT);
-    assert_eq!(number(&logged, "received "), received, "{logged}");
-    assert_eq!(number(&logged, "lost "), lost, "{logged}");
-}
-
-#[test]
-fn the_same_flood_over_tcp_loses_nothing() {
-    let server = udp_server(&["--count", "--tcp", "--delay-us", "20"]);
-    let output = Running::spawn(&mut udp_client(
-        server.addr(),
-        &["--flood", "3000", "--tcp"],
-    ))
-    .finish();
-    assert!(output.status.success(), "{}", text(&output.stderr));
-    let report = text(&output.stdout);
-    assert!(
-        report.contains("received 3000, lost 0 (0.00 %), duplicated 0, out of order 0"),
-        "{report}"
-    );
-}
-
-#[test]
-fn a_tcp_flood_to_a_counter_that_stops_reading_ends_at_its_time_limit_and_says_why() {
-    // The test plays a counter that accepts the connection and never reads: the buffers
-    // fill, and `write` would wait for ever without the flood's one deadline.
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free loopback port");
-    let addr = listener.local_addr().expect("its address");
-    let started = std::time::Instant::now();
-    let client = Running::spawn(&mut udp_client(
-        addr,
-        &[
-            "--flood",
-            "1000000",
-            "--size",
-            "48",
-            "--tcp",
-            "--time-limit",
-            "1",
-        ],
-    ));
-    let _connection = testkit::accept(&listener);
-    let output = client.finish();
-    let took = started.elapsed();
-    assert!(!output.status.success());
-    // Bounded by the limit (plus the time to start a process on a busy machine).
-    assert!(
-        took >= std::time::Duration::from_millis(900) && took < std::time::Duration::from_secs(5),
-        "took {took:?}"
-    );
-    let stderr = text(&output.stderr);
-    // It does not blame the counter: TCP made the sender wait, and nothing was lost.
-    assert!(
-        stderr.contains("TCP holds the sender to the receiver's pace, so nothing was lost"),
-        "{stderr}"
-    );
-    assert!(stderr.contains("--time-limit"), "{stderr}");
-}
-
-#[test]
-fn the_flood_refuses_an_address_off_this_machine() {
-    // 192.0.2.1 is reserved for documentation: the check must refuse it before sending.
-    let output = Running::spawn(&mut udp_client("192.0.2.1:8001", &["--flood", "10"])).finish();
-    assert!(!output.status.success());
-    let stderr = text(&output.stderr);
-    assert!(
-        stderr.contains("the flood only runs on loopback"),
-        "{stderr}"
-    );
-}
-
-#[test]
-fn the_flood_explains_when_no_counter_is_listening() {
-    let addr = {
-        let (socket, addr) = test_server();
-        drop(socket);
-        addr
-    };
-    let output = Running::spawn(&mut udp_client(addr, &["--flood", "100"])).finish();
-    assert!(!output.status.success());
-    let stderr = text(&output.stderr);
-    assert!(stderr.contains("--count"), "{stderr}");
-}
-
 #[test]
 fn a_malformed_server_address_gets_a_clear_error() {
     let output = Running::spawn(&mut udp_client("no-port-here", &["--message", "hi"])).finish();
@@ -462,4 +353,17 @@ fn a_malformed_server_address_gets_a_clear_error() {
         stderr.contains("cannot use \"no-port-here\" as a server address: give IP:PORT"),
         "{stderr}"
     );
+}
+
+#[test]
+fn the_lesson_client_has_only_the_lessons_flags() {
+    // The loss experiment is `udp-flood` (crate udp-loss) now: --help lists only the lesson.
+    let help = Running::spawn(Command::new(binary("udp-client")).arg("--help")).finish();
+    let help = text(&help.stdout);
+    for flag in ["--connect", "--message", "--timeout", "--retries"] {
+        assert!(help.contains(flag), "{help}");
+    }
+    for flag in ["--flood", "--rate", "--size", "--tcp", "--time-limit"] {
+        assert!(!help.contains(flag), "{help}");
+    }
 }
