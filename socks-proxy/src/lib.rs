@@ -492,7 +492,8 @@ fn socks4(mut handshake: Handshake<'_>, config: &Config) -> Result<String> {
         };
         return bind(handshake, &request.target, config, &reply, version);
     }
-    // 6. Connect. SOCKS4 has a single failure code, so the reason goes to the log only.
+    // 6. Connect. SOCKS4's other failure codes (0x5C, 0x5D) report identd checks, which
+    // this proxy does not make, so every failure is 0x5B and the reason goes to the log.
     let target = match connect(&request.target, client, config) {
         Ok(target) => target,
         Err(refusal) => {
@@ -757,9 +758,10 @@ fn refuse(client: &TcpStream, reply: &[u8]) {
 /// Closes after our last bytes: FIN first, then wait (briefly) for the client's FIN.
 ///
 /// Closing a socket while bytes from the peer sit unread in its receive buffer makes the
-/// kernel send RST instead of FIN, and a RST can overtake our reply: the client would see
-/// "connection reset" instead of the reason. So read and discard until the client closes
-/// too, for at most [`LINGER`] and a bounded number of bytes.
+/// kernel send RST instead of FIN. Our kernel then discards what it has not sent yet of the
+/// reply, and a Windows client discards what it received but has not read: either way the
+/// client sees "connection reset" instead of the reason. So read and discard until the
+/// client closes too, for at most [`LINGER`] and a bounded number of bytes.
 fn close_gently(client: &TcpStream) {
     let _ = client.shutdown(Shutdown::Write);
     let deadline = Instant::now() + LINGER;

@@ -358,7 +358,8 @@ pub fn encode_socks4_request(request: &Socks4Request) -> Result<Vec<u8>, WireErr
 pub enum Socks4Status {
     /// 0x5A (90): request granted; the relay starts.
     Granted = 0x5A,
-    /// 0x5B (91): rejected or failed. SOCKS4 has one code for every failure.
+    /// 0x5B (91): rejected or failed. The code for every failure that is not about identd,
+    /// so the only one this proxy, which asks no identd, ever sends.
     Rejected = 0x5B,
     /// 0x5C (92): the proxy could not reach the client's identd.
     NoIdentd = 0x5C,
@@ -382,7 +383,8 @@ pub struct Socks4Reply {
 /// +----+----+---------+-----------------+
 ///    1    1      2             4
 ///
-/// VN = 0 (the reply version is 0, not 4)   CD = 0x5A granted, 0x5B rejected or failed
+/// VN = 0 (the reply version is 0, not 4)   CD = 0x5A granted, 0x5B rejected or failed,
+///                                           0x5C no identd, 0x5D identd disagrees
 /// ```
 pub fn encode_socks4_reply(status: Socks4Status, bound: SocketAddrV4) -> [u8; 8] {
     let [p1, p2] = bound.port().to_be_bytes();

@@ -1067,14 +1067,16 @@ const WAITING_AFTER: Duration = Duration::from_millis(300);
 const SYN_RETRY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The same with `--step`, where a teacher may pause with the queue full. Then the client's
-/// kernel decides: it resends the SYN a few times (`net.ipv4.tcp_syn_retries` on Linux) and
-/// then fails the connect: after about two minutes on Linux (134 s on a Linux 6 test machine).
+/// kernel decides: Linux resends the SYN `tcp_syn_retries` times, plus
+/// `tcp_syn_linear_timeouts` since Linux 6.5 (6 + 4 by default), and fails the connect
+/// 131 s after the first SYN by the kernel's documentation (127 s on older kernels),
+/// a little later in practice because long timers fire late.
 const SYN_RETRY_TIMEOUT_STEPPING: Duration = Duration::from_secs(180);
 
 /// How long a paused teacher has, in words, for the pause and for the error after it.
-const SYN_GIVE_UP: &str = "about 2 minutes on Linux (it resends the SYN \
-                           net.ipv4.tcp_syn_retries = 6 times, then gives up; other systems \
-                           may give up sooner)";
+const SYN_GIVE_UP: &str = "about 2 minutes on Linux (it resends the SYN up to 10 times, \
+                           net.ipv4.tcp_syn_retries = 6 plus tcp_syn_linear_timeouts = 4, \
+                           then gives up; other systems may give up sooner)";
 
 /// What the SYN_SENT demo saw.
 #[derive(Debug, Clone)]
