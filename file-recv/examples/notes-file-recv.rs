@@ -11,6 +11,7 @@
 //!
 //! Arguments: `[ADDR]`, the address to listen on (default `127.0.0.1:8002`).
 
+// ANCHOR: notes
 use std::fs::File;
 use std::io::{Read, Write};
 use std::net::TcpListener;
@@ -21,7 +22,6 @@ fn main() -> std::process::ExitCode {
     common::report(receive())
 }
 
-// ANCHOR: receive
 fn receive() -> Result<()> {
     let addr = std::env::args().nth(1);
     let addr = addr.as_deref().unwrap_or(common::FILE_ADDR);
@@ -66,4 +66,4 @@ fn receive() -> Result<()> {
     println!("received {name:?} from {peer}: {size} bytes, done");
     Ok(())
 }
-// ANCHOR_END: receive
+// ANCHOR_END: notes

@@ -12,7 +12,7 @@ use clap::Parser;
 #[command(version)]
 pub struct Config {
     /// Address to listen on, as IP:PORT. Port 0 asks the OS for any free port;
-    /// [::1]:0 listens on IPv6 loopback.
+    /// `[::1]:0` listens on IPv6 loopback.
     #[arg(long, value_name = "ADDR", default_value = common::FILE_ADDR)]
     pub listen: String,
 

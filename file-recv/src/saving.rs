@@ -13,7 +13,7 @@ use tempfile::NamedTempFile;
 
 use crate::cleanup::Listed;
 
-/// How many bytes the receiver writes between two background syncs (see [`BackgroundSync`]).
+/// How many bytes the receiver writes between two background syncs.
 ///
 /// `DONE` promises that the file is on disk, so the receiver syncs it before answering. Left
 /// to the end, that sync writes the whole file while the sender waits; syncing every 64 MiB

@@ -10,6 +10,7 @@
 //!
 //! Arguments: `PATH [ADDR]`, the file to send and the receiver (default `127.0.0.1:8002`).
 
+// ANCHOR: notes
 use std::fs::{self, File};
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -21,7 +22,6 @@ fn main() -> std::process::ExitCode {
     common::report(send())
 }
 
-// ANCHOR: send
 fn send() -> Result<()> {
     // 1. The path from the command line (Go: os.Args[1]); argument 0 is the program.
     let mut args = std::env::args().skip(1);
@@ -77,4 +77,4 @@ fn send() -> Result<()> {
     println!("sent {name:?}, done");
     Ok(())
 }
-// ANCHOR_END: send
+// ANCHOR_END: notes
