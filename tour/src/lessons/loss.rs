@@ -1,12 +1,15 @@
 //! UDP loss versus TCP: the same flood of numbered messages to the same slow receiver, once
 //! over UDP (much of it lost, silently) and once over TCP (nothing lost: the sender waits).
 //!
-//! The receiver is `udp-server --count --delay-us 20`: it pauses after each message, so
-//! messages arrive faster than it takes them. What happens to the excess is the lesson.
+//! The receiver is `udp-count --delay-us 20` and the sender `udp-flood`, the experiment's
+//! two binaries in the crate `udp-loss`: the counter pauses after each message, so messages
+//! arrive faster than it takes them. What happens to the excess is the lesson.
 
+use std::path::PathBuf;
+use std::process::Command;
 use std::time::Duration;
 
-use anyhow::{Context, Result, ensure};
+use anyhow::{Context, Result, bail, ensure};
 
 use super::Lesson;
 use crate::Session;
@@ -16,15 +19,17 @@ use crate::process::Process;
 pub const LESSON: Lesson = Lesson {
     name: "loss",
     title: "UDP loses what a slow receiver cannot take; TCP loses nothing",
-    programs: &["udp-server", "udp-client"],
+    // Built by the lesson itself (see `build_experiment`): the tour builds a binary from the
+    // package of the same name, and these two are binaries of the package `udp-loss`.
+    programs: &[],
     by_hand: &[
         (
             "terminal 1:",
-            "cargo run -p udp-server -- --count --delay-us 20    (add --tcp for TCP)",
+            "cargo run -p udp-loss --bin udp-count -- --delay-us 20    (add --tcp for TCP)",
         ),
         (
             "terminal 2:",
-            "cargo run -p udp-client -- --flood 10000 --size 1000    (add --tcp for TCP)",
+            "cargo run -p udp-loss --bin udp-flood -- 10000 --size 1000    (add --tcp for TCP)",
         ),
     ],
     run,
@@ -38,17 +43,21 @@ const FLOOD: &str = "10000";
 /// second on an idle machine, many more on a busy one, where each pause oversleeps.
 const FLOOD_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// The experiment's binaries, each built from the package `udp-loss`.
+const PROGRAMS: [&str; 2] = ["udp-count", "udp-flood"];
+
 fn run(session: &mut Session<'_>) -> Result<()> {
+    build_experiment(session)?;
     session.narrator.step(Step {
         title: "A slow receiver counts numbered UDP datagrams",
         notes: "TCP vs UDP: UDP is connectionless and unreliable",
-        rust: "udp-server --count: recv_from, then a pause of 20 µs per datagram",
-        expect: "udp-server --count prints `listening on ADDR`",
+        rust: "udp-count: recv_from, then a pause of 20 µs per datagram",
+        expect: "udp-count prints `listening on ADDR`",
     })?;
     let (mut counter, addr) = Process::start_server(
         session,
-        "udp-server",
-        &["--listen", "127.0.0.1:0", "--count", "--delay-us", "20"],
+        "udp-count",
+        &["--listen", "127.0.0.1:0", "--delay-us", "20"],
     )?;
     counter.wait_for_line(|line| line.starts_with("counting"))?;
     session
@@ -84,20 +93,13 @@ fn run(session: &mut Session<'_>) -> Result<()> {
     session.narrator.step(Step {
         title: "The same flood over TCP, to the same slow receiver",
         notes: "TCP is reliable: the receiver's window makes the sender wait (the sliding window)",
-        rust: "udp-server --count --tcp; udp-client --flood --tcp: write_all on a TcpStream",
+        rust: "udp-count --tcp; udp-flood --tcp: write on a TcpStream",
         expect: "the counter reports lost 0 and out of order 0",
     })?;
     let (mut counter, addr) = Process::start_server(
         session,
-        "udp-server",
-        &[
-            "--listen",
-            "127.0.0.1:0",
-            "--count",
-            "--delay-us",
-            "20",
-            "--tcp",
-        ],
+        "udp-count",
+        &["--listen", "127.0.0.1:0", "--delay-us", "20", "--tcp"],
     )?;
     let summary = flood(session, &mut counter, &addr.to_string(), &["--tcp"])?;
     ensure!(
@@ -118,18 +120,18 @@ fn flood(
     addr: &str,
     extra: &[&str],
 ) -> Result<String> {
-    let mut args = vec!["--connect", addr, "--flood", FLOOD, "--size", "1000"];
+    let mut args = vec![FLOOD, "--connect", addr, "--size", "1000"];
     args.extend_from_slice(extra);
-    let mut sender = Process::start(session, "udp-client", &args, false)?;
+    let mut sender = Process::start(session, "udp-flood", &args, false)?;
     // The counter logs its count when the sender says it is done, then answers it.
     counter.wait_for_line_within(FLOOD_TIMEOUT, |line| line.contains(" done in "))?;
     let status = sender.finish()?;
-    ensure!(status.success(), "udp-client exited with {status}");
+    ensure!(status.success(), "udp-flood exited with {status}");
     sender
         .lines_containing("the server counted:")
         .first()
         .map(|line| (*line).to_owned())
-        .context("udp-client printed no `the server counted:` line")
+        .context("udp-flood printed no `the server counted:` line")
 }
 
 /// The number after `name` in a summary such as "received 704, lost 9296 (93.0 %), ...".
@@ -146,4 +148,49 @@ fn count(summary: &str, name: &str) -> Result<u64> {
                 .ok()
         })
         .with_context(|| format!("no `{name} N` in {summary:?}"))
+}
+
+/// Builds `udp-count` and `udp-flood` (binaries of the package `udp-loss`) with the tour's
+/// own profile, and hands their paths to the session.
+///
+/// `testkit::binaries::build` builds a binary from the package of the same name, which
+/// these two are not; so the lesson asks cargo itself, as that function does.
+fn build_experiment(session: &mut Session<'_>) -> Result<()> {
+    let profile_dir = testkit::binaries::profile_dir()?;
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut command = Command::new(&cargo);
+    command.args(["build", "--quiet", "--manifest-path"]);
+    command.arg(concat!(env!("CARGO_MANIFEST_DIR"), "/../Cargo.toml"));
+    command.args(["--package", "udp-loss"]);
+    for name in PROGRAMS {
+        command.args(["--bin", name]);
+    }
+    match profile_dir.file_name().and_then(|p| p.to_str()) {
+        Some("debug") | None => {}
+        Some("release") => {
+            command.arg("--release");
+        }
+        Some(profile) => {
+            command.args(["--profile", profile]);
+        }
+    }
+    let status = command.status().with_context(|| {
+        format!(
+            "could not run `{}` to build udp-count and udp-flood",
+            cargo.to_string_lossy()
+        )
+    })?;
+    if !status.success() {
+        bail!("`cargo build -p udp-loss` failed ({status}): see cargo's messages above");
+    }
+    for name in PROGRAMS {
+        let path: PathBuf = profile_dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+        ensure!(
+            path.is_file(),
+            "`{name}` was built but is not at {}",
+            path.display()
+        );
+        session.programs.push((name.to_owned(), path));
+    }
+    Ok(())
 }

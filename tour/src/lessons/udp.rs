@@ -43,7 +43,8 @@ fn run(session: &mut Session<'_>) -> Result<()> {
         title: "Client A sends a datagram; the server replies to the address it came from",
         notes: "client steps 1-2: net.Dial(\"udp\", addr), conn.Write(msg); \
                 server steps 3-4: conn.ReadFromUDP(buf), conn.WriteToUDP(reply, peer)",
-        rust: "socket.connect(addr), socket.send(msg); server: recv_from(&mut buf), send_to(&reply, peer)",
+        rust: "UdpSocket::bind(any port), socket.connect(addr), socket.send(msg); server: \
+               recv_from(&mut buf), send_to(&reply, peer)",
         expect: "client A prints ONE FROM A; the server logs A's address",
     })?;
     let mut client_a = Process::start_as(
