@@ -18,7 +18,6 @@ fn main() -> ExitCode {
     common::report(talk_like_the_notes())
 }
 
-// ANCHOR: main
 fn talk_like_the_notes() -> Result<()> {
     // As `os.Args` in Go: argument 1 is the address, argument 2 the message, both optional.
     let mut args = std::env::args().skip(1);
@@ -52,4 +51,3 @@ fn talk_like_the_notes() -> Result<()> {
     // 4. Close: `defer conn.Close()`; dropping `conn` sends our FIN.
     Ok(())
 }
-// ANCHOR_END: main

@@ -19,7 +19,6 @@ fn main() -> ExitCode {
     common::report(serve_like_the_notes())
 }
 
-// ANCHOR: main
 fn serve_like_the_notes() -> Result<()> {
     // As `os.Args` in Go: argument 0 is the program, argument 1 the address if given.
     let addr = std::env::args()
@@ -66,4 +65,3 @@ fn handle(mut conn: TcpStream, peer: String) {
     // 6. Close: `defer conn.Close()`; dropping `conn` sends our FIN.
     println!("{peer} closed");
 }
-// ANCHOR_END: main
