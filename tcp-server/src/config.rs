@@ -8,6 +8,8 @@ use clap::Parser;
 /// Run it, then in a second terminal: cargo run -p tcp-client
 #[derive(Debug, Clone, Parser)]
 #[command(version)]
+// The doc comments are the --help text: "[::1]:0" there is an address, not a rustdoc link.
+#[allow(rustdoc::broken_intra_doc_links)]
 pub struct Config {
     /// Address to listen on, as IP:PORT. Port 0 asks the OS for any free port;
     /// [::1]:0 listens on IPv6 loopback.

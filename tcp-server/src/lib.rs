@@ -18,7 +18,7 @@
 //! tell a notice from a reply.
 //!
 //! Each fix to the notes' version answers a problem the chapter shows happening first: a
-//! line read whole ([`line`]), deadlines (in [`handle`]; [`ending`] says in the log which
+//! line read whole ([`line`](mod@line)), deadlines (in [`handle`]; [`ending`] says in the log which
 //! one ended a connection), a cap on clients ([`slots`], [`busy`]), and an accept loop that
 //! survives a failed `accept`. [`bind_advice`] turns a failed `bind` into advice.
 

@@ -2,7 +2,8 @@
 //!
 //! The client gets its lines through a pipe from the tour, one at a time, as if typed; so
 //! each step below happens when it is announced: the handshake, one line and its reply,
-//! the close.
+//! the close. The notes' own pair (`notes-tcp-server`, `notes-tcp-client`, examples of the
+//! two crates) is among the commands to run by hand.
 
 use anyhow::{Result, ensure};
 
@@ -16,6 +17,14 @@ pub const LESSON: Lesson = Lesson {
     title: "TCP echo: tcp-server answers each line from tcp-client, upper-cased",
     programs: &["tcp-server", "tcp-client"],
     by_hand: &[
+        (
+            "terminal 1:",
+            "cargo run -p tcp-server --example notes-tcp-server    (the notes' version)",
+        ),
+        (
+            "terminal 2:",
+            "cargo run -p tcp-client --example notes-tcp-client -- 127.0.0.1:8000 hello",
+        ),
         ("terminal 1:", "cargo run -p tcp-server"),
         (
             "terminal 2:",
