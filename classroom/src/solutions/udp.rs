@@ -4,7 +4,9 @@
 //!   server copies into its reply ([`answer_one`]); the client ([`NumberedClient`]) throws
 //!   away every reply whose number is not the one it waits for. A late reply to an earlier
 //!   request can then never be taken for the answer to the current one. DNS does the same
-//!   with its 16-bit query id.
+//!   with its 16-bit query id. Without the numbers, as in the notes' client and
+//!   `udp-client`, the same slow server's late reply *is* taken for the current one (the
+//!   last test shows it).
 
 use std::io::{self, ErrorKind};
 use std::net::UdpSocket;
@@ -141,4 +143,34 @@ mod tests {
         slow.join().expect("no panic").expect("the slow server ran");
     }
     // ANCHOR_END: test
+
+    #[test]
+    fn without_numbers_the_late_reply_is_taken_for_the_current_one() {
+        // The same slow server, and a client that just sends and receives, as the notes'
+        // client does (with a timeout added): "two" gets the answer to "one".
+        let (server, client) = pair();
+        let slow = thread::spawn(move || -> io::Result<()> {
+            let mut buf = [0; 64];
+            let (n1, peer) = server.recv_from(&mut buf)?;
+            let first = buf[..n1].to_ascii_uppercase();
+            server.recv_from(&mut buf)?;
+            server.send_to(&first, peer)?;
+            Ok(())
+        });
+        client
+            .set_read_timeout(Some(Duration::from_millis(100)))
+            .expect("timeout");
+        let mut buf = [0; 64];
+        client.send(b"one").expect("send");
+        assert!(client.recv(&mut buf).is_err(), "the first reply is late");
+        client.set_read_timeout(Some(TIMEOUT)).expect("timeout");
+        client.send(b"two").expect("send");
+        let n = client.recv(&mut buf).expect("a reply");
+        assert_eq!(
+            &buf[..n],
+            b"ONE",
+            "the late reply was taken for the second one"
+        );
+        slow.join().expect("no panic").expect("the slow server ran");
+    }
 }
