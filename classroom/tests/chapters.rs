@@ -305,7 +305,9 @@ fn the_checks_catch_what_they_are_meant_to_catch() {
     assert_eq!(prose_words(page), 2 + 3 + 3 + 3 + 2 + 2);
     assert!(has_summary_at_head(page));
     assert_eq!(key_points(page), Ok(2));
-    assert!(!has_summary_at_head("# T\n\nText.\n\n> **中文摘要：** late.\n"));
+    assert!(!has_summary_at_head(
+        "# T\n\nText.\n\n> **中文摘要：** late.\n"
+    ));
     assert!(key_points("# T\n\n## Key points\n\n- a\n\n## Exercises\n").is_err());
     assert!(key_points("# T\n\n## Key points\n\n- a\n- b\n- c\n- d\n- e\n- f\n").is_err());
     assert!(key_points("# T\n\n## Pitfalls\n").is_err());
@@ -323,5 +325,8 @@ fn the_checks_catch_what_they_are_meant_to_catch() {
     );
     assert!(has_anchor("// ANCHOR: a\nx\n// ANCHOR_END: a\n", "a"));
     assert!(!has_anchor("// ANCHOR: ab\nx\n// ANCHOR_END: ab\n", "a"));
-    assert!(has_anchor("<!-- ANCHOR: a -->\nx\n<!-- ANCHOR_END: a -->\n", "a"));
+    assert!(has_anchor(
+        "<!-- ANCHOR: a -->\nx\n<!-- ANCHOR_END: a -->\n",
+        "a"
+    ));
 }

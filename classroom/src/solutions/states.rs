@@ -4,8 +4,10 @@
 //!   ends send a SYN before either has seen the other's. Two programs rarely time it right,
 //!   but one socket can do it alone: bound to a port and connecting to that same port, its
 //!   SYN arrives at itself. [`connect_to_itself`] does it, and the test talks to itself.
-//! * Exercise 2 (the state that can last for ever) is `CLOSE_WAIT`: see the teardown
-//!   solution [`crate::solutions::teardown`], whose test holds one open.
+//! * Exercise 2 (the states that can last for ever): `CLOSE_WAIT`, and also an idle
+//!   `ESTABLISHED`, `LISTEN` and a half-closed `FIN_WAIT_2` whose program still holds it.
+//!   The teardown solution [`crate::solutions::teardown`] holds a `CLOSE_WAIT` and its
+//!   `FIN_WAIT_2` open.
 
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr, TcpStream};
