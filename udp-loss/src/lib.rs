@@ -8,7 +8,7 @@
 //!   chosen rate, then asks for the count and prints both sides' view.
 //!
 //! With `--tcp` on both, the same numbered messages go over one TCP connection instead, and
-//! nothing is lost: the sender waits. [`protocol`] is the message format the two share.
+//! nothing is lost: the sender waits ([`tcp_flood`]). [`protocol`] is the message format the two share.
 //! `udp-bench` measures the UDP lesson's server and the counter.
 //!
 //! The experiment is not part of the lessons `udp-server` and `udp-client`: those stay the
@@ -17,6 +17,7 @@
 pub mod count;
 pub mod flood;
 pub mod protocol;
+pub mod tcp_flood;
 
 use std::fmt::Display;
 use std::io::{self, ErrorKind, Write};

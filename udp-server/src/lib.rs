@@ -41,6 +41,8 @@ use crate::datagram::RECEIVE_BUFFER;
 /// Run it, then in a second terminal: cargo run -p udp-client
 #[derive(Debug, Clone, Parser)]
 #[command(version)]
+// The doc comments are the --help text: "[::1]:0" there is an address, not a rustdoc link.
+#[allow(rustdoc::broken_intra_doc_links)]
 pub struct Config {
     /// Address to bind, as IP:PORT. Port 0 asks the OS for any free port;
     /// [::1]:0 binds IPv6 loopback.
