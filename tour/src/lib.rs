@@ -1,4 +1,4 @@
-//! The guided tour: every lesson of the workspace, played and narrated in the notes' order.
+//! The guided tour: every lesson of the workspace, played and narrated, TCP first.
 //!
 //! For each lesson the tour starts the real server binary on loopback with port 0, waits for
 //! its `listening on ADDR` line, runs the real client against it, and prints each numbered
@@ -44,7 +44,7 @@ use crate::narrator::Narrator;
 /// The guided tour of the socket lessons: each server and client runs for real, on
 /// loopback, and every step is printed next to the notes' Go call.
 ///
-/// With no options it plays every lesson, in the order of the notes, in a few seconds
+/// With no options it plays every lesson (TCP first, SOCKS last), in a few seconds
 /// each. Nothing is left running or on disk afterwards, even after Ctrl-C.
 #[derive(Debug, Clone, Parser)]
 #[command(version)]
@@ -204,8 +204,8 @@ pub fn run(config: &Config) -> Result<Outcome> {
         .collect();
     let names: Vec<&str> = names.into_iter().collect();
     say!(
-        "Building the lessons' programs: cargo build -p {}",
-        names.join(" -p ")
+        "Building the lessons' programs: cargo build --bin {}",
+        names.join(" --bin ")
     );
     let built = match build_programs(&names) {
         Ok(built) => Some(built),

@@ -5,11 +5,9 @@
 //! two binaries in the crate `udp-loss`: the counter pauses after each message, so messages
 //! arrive faster than it takes them. What happens to the excess is the lesson.
 
-use std::path::PathBuf;
-use std::process::Command;
 use std::time::Duration;
 
-use anyhow::{Context, Result, bail, ensure};
+use anyhow::{Context, Result, ensure};
 
 use super::Lesson;
 use crate::Session;
@@ -19,9 +17,8 @@ use crate::process::Process;
 pub const LESSON: Lesson = Lesson {
     name: "loss",
     title: "UDP loses what a slow receiver cannot take; TCP loses nothing",
-    // Built by the lesson itself (see `build_experiment`): the tour builds a binary from the
-    // package of the same name, and these two are binaries of the package `udp-loss`.
-    programs: &[],
+    // The experiment's two binaries, both of the package `udp-loss`.
+    programs: &["udp-count", "udp-flood"],
     by_hand: &[
         (
             "terminal 1:",
@@ -43,11 +40,7 @@ const FLOOD: &str = "10000";
 /// second on an idle machine, many more on a busy one, where each pause oversleeps.
 const FLOOD_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// The experiment's binaries, each built from the package `udp-loss`.
-const PROGRAMS: [&str; 2] = ["udp-count", "udp-flood"];
-
 fn run(session: &mut Session<'_>) -> Result<()> {
-    build_experiment(session)?;
     session.narrator.step(Step {
         title: "A slow receiver counts numbered UDP datagrams",
         notes: "TCP vs UDP: UDP is connectionless and unreliable",
@@ -148,49 +141,4 @@ fn count(summary: &str, name: &str) -> Result<u64> {
                 .ok()
         })
         .with_context(|| format!("no `{name} N` in {summary:?}"))
-}
-
-/// Builds `udp-count` and `udp-flood` (binaries of the package `udp-loss`) with the tour's
-/// own profile, and hands their paths to the session.
-///
-/// `testkit::binaries::build` builds a binary from the package of the same name, which
-/// these two are not; so the lesson asks cargo itself, as that function does.
-fn build_experiment(session: &mut Session<'_>) -> Result<()> {
-    let profile_dir = testkit::binaries::profile_dir()?;
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut command = Command::new(&cargo);
-    command.args(["build", "--quiet", "--manifest-path"]);
-    command.arg(concat!(env!("CARGO_MANIFEST_DIR"), "/../Cargo.toml"));
-    command.args(["--package", "udp-loss"]);
-    for name in PROGRAMS {
-        command.args(["--bin", name]);
-    }
-    match profile_dir.file_name().and_then(|p| p.to_str()) {
-        Some("debug") | None => {}
-        Some("release") => {
-            command.arg("--release");
-        }
-        Some(profile) => {
-            command.args(["--profile", profile]);
-        }
-    }
-    let status = command.status().with_context(|| {
-        format!(
-            "could not run `{}` to build udp-count and udp-flood",
-            cargo.to_string_lossy()
-        )
-    })?;
-    if !status.success() {
-        bail!("`cargo build -p udp-loss` failed ({status}): see cargo's messages above");
-    }
-    for name in PROGRAMS {
-        let path: PathBuf = profile_dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
-        ensure!(
-            path.is_file(),
-            "`{name}` was built but is not at {}",
-            path.display()
-        );
-        session.programs.push((name.to_owned(), path));
-    }
-    Ok(())
 }

@@ -1,4 +1,6 @@
-//! The lessons of the tour, in the order of the notes: one module and one function each.
+//! The lessons of the tour, one module and one function each. They are played TCP first,
+//! since the other programs build on it, and SOCKS last, since a proxy uses both TCP and UDP;
+//! each names the topics of the notes it covers.
 //!
 //! A lesson's function reads top to bottom like the chapter it tours: each numbered step is
 //! announced ([`crate::narrator::Narrator::step`]) with the notes' call beside the Rust
@@ -33,7 +35,7 @@ pub struct Lesson {
     pub run: fn(&mut Session<'_>) -> Result<()>,
 }
 
-/// Every lesson, in the order of the notes.
+/// Every lesson, in the order the tour plays them.
 pub const LESSONS: &[Lesson] = &[
     tcp::LESSON,
     udp::LESSON,
