@@ -70,6 +70,9 @@ pub const MAX_UDP_PEERS: usize = 256;
 ///
 /// Run it, then in a second terminal:
 ///   curl --socks5-hostname 127.0.0.1:1080 http://example.com/
+// The doc comments are the --help text: "[::1]:0" there is an address, not a rustdoc link,
+// and the URL is a command to type.
+#[allow(rustdoc::broken_intra_doc_links, rustdoc::bare_urls)]
 #[derive(Debug, Clone, Parser)]
 #[command(version)]
 pub struct Config {

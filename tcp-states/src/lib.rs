@@ -57,6 +57,8 @@ const SETTLE_TIMEOUT: Duration = Duration::from_secs(1);
 /// names the packets that it sends and prints the state of both ends as the operating
 /// system reports it. Watch the same connection yourself from a second terminal with
 /// `ss -tan` (Linux) or `netstat -an` (macOS, Windows): the lab prints the exact command.
+// The doc comments are the --help text: "[::1]" there is an address, not a rustdoc link.
+#[allow(rustdoc::broken_intra_doc_links)]
 #[derive(Debug, Clone, Parser)]
 #[command(version)]
 pub struct Config {
