@@ -10,7 +10,7 @@
 //! With no MESSAGE it sends each line you type (Ctrl-D ends; Ctrl-Z then Enter on Windows).
 
 use std::io::{self, Write};
-use std::net::UdpSocket;
+use std::net::{ToSocketAddrs, UdpSocket};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
@@ -29,11 +29,22 @@ fn talk_like_the_notes() -> Result<()> {
         None => Box::new(io::stdin().lines()), // each line as it is typed
     };
 
-    // 1. Dial: `net.Dial("udp", addr)`. A socket on a port the OS picks, connected to the
-    //    server: no packet is sent, so this succeeds even if no server is there.
-    let conn = UdpSocket::bind("0.0.0.0:0").context("cannot create a socket")?;
-    conn.connect(&addr)
-        .with_context(|| format!("cannot dial {addr}"))?;
+    // 1. Dial: `net.Dial("udp", addr)`. Resolve the address, bind a socket of the same
+    //    family (IPv4 or IPv6) on a port the OS picks, connect it to the server. No packet
+    //    is sent, so this succeeds even if no server is there.
+    let server = addr
+        .to_socket_addrs()
+        .with_context(|| format!("cannot use {addr:?} as an address"))?
+        .next()
+        .context("the name resolved to no address")?;
+    let any_port = if server.is_ipv4() {
+        "0.0.0.0:0"
+    } else {
+        "[::]:0"
+    };
+    let conn = UdpSocket::bind(any_port).context("cannot create a socket")?;
+    conn.connect(server)
+        .with_context(|| format!("cannot dial {server}"))?;
 
     // Weakness (small buffer): a reply longer than 4096 bytes is cut to 4096, silently.
     let mut buf = [0; 4096];

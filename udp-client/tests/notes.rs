@@ -9,7 +9,9 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use testkit::{ChildGuard, Running, STEP_TIMEOUT, Server, binary, example, have_program};
+use testkit::{
+    ChildGuard, Running, STEP_TIMEOUT, Server, binary, example, have_program, ipv6_available,
+};
 
 fn notes_client(args: &[&str]) -> Command {
     let mut command = Command::new(example("udp-client", "notes-udp-client"));
@@ -70,6 +72,21 @@ fn notes_client_talks_to_the_lesson_server() {
     let output = run_typing(notes_client(&[&addr]), "one\nstraße\n".as_bytes());
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert_eq!(text(&output.stdout), "ONE\nSTRASSE\n");
+}
+
+#[test]
+fn notes_client_dials_ipv6_as_go_dial_does() {
+    // `net.Dial("udp", "[::1]:port")` works in Go: the notes client binds a socket of the
+    // server's family, so an IPv4 socket never tries to reach an IPv6 address.
+    if !ipv6_available() {
+        eprintln!("skipping: no IPv6 loopback here");
+        return;
+    }
+    let server = Server::start("udp-server", &["--listen", "[::1]:0"]);
+    let addr = server.addr().to_string();
+    let output = Running::spawn(&mut notes_client(&[&addr, "six"])).finish();
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(text(&output.stdout), "SIX\n");
 }
 
 #[test]
