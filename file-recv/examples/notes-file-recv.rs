@@ -36,6 +36,8 @@ fn receive() -> Result<()> {
     // 3. Read the name: one `read` (Go: conn.Read(buf)).
     // Weakness (one read as one message): TCP is a byte stream; this read may return half
     // the name, or the name and the first bytes of the file joined together.
+    // Weakness (no deadline): a sender that connects and sends nothing holds this read,
+    // and so the whole receiver, for ever; every other sender waits behind it.
     let mut buf = [0; 4096];
     let n = conn.read(&mut buf).context("cannot read the name")?;
     let name = String::from_utf8_lossy(&buf[..n]).into_owned();

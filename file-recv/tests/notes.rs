@@ -5,14 +5,15 @@
 //! so that a name such as `../escaped.txt` lands in the scratch folder and nowhere else.
 
 use std::fs;
-use std::io::{Read, Write};
+use std::io::{ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use testkit::{STEP_TIMEOUT, Server, connect, example, have_program, listing};
+use testkit::{ChildGuard, STEP_TIMEOUT, Server, connect, example, have_program, listing};
 
 /// A scratch folder holding an empty `inbox`: `..` from the inbox stays in the scratch.
 fn scratch() -> (tempfile::TempDir, PathBuf) {
@@ -85,25 +86,48 @@ fn wait_for_length(path: &Path, len: u64) {
 }
 
 #[test]
-fn notes_receiver_stores_a_file_typed_with_printf_and_nc() {
+fn notes_receiver_stores_a_file_typed_into_nc() {
     if !have_program("nc", &["-h"]) {
         return;
     }
     let (_scratch, inbox) = scratch();
     let server = notes_receiver(&inbox);
-    // The pause lets the receiver's one read take the name alone (weakness 1 otherwise);
-    // -N sends FIN when the input ends, -w 10 bounds the wait.
-    let script = format!(
-        "(printf 'hi.txt'; sleep 1; printf 'hello\\n') | nc -N -w 10 127.0.0.1 {}",
-        server.addr().port()
-    );
-    let output = Command::new("sh")
-        .args(["-c", &script])
-        .stdin(Stdio::null())
-        .output()
-        .expect("run printf | nc");
-    assert!(output.status.success(), "{output:?}");
-    assert_eq!(String::from_utf8_lossy(&output.stdout), "ok");
+    // nc plays the sender through pipes: the name first, and the content only once nc has
+    // printed the receiver's "ok", so that the receiver's one read takes the name alone
+    // (weakness 1 otherwise). -N sends FIN when its input ends; -w 10 bounds its waits.
+    let mut child = Command::new("nc")
+        .args(["-N", "-w", "10", "127.0.0.1"])
+        .arg(server.addr().port().to_string())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start nc");
+    let mut to_nc = child.stdin.take().expect("piped");
+    let mut from_nc = child.stdout.take().expect("piped");
+    let mut nc = ChildGuard(child);
+    // A pipe has no read timeout: read it on a thread, and wait on the channel instead.
+    let (printed, heard) = mpsc::channel();
+    thread::spawn(move || {
+        let mut ok = [0; 2];
+        let _ = printed.send(from_nc.read_exact(&mut ok).map(|()| ok.to_vec()));
+        let mut rest = Vec::new();
+        let _ = printed.send(from_nc.read_to_end(&mut rest).map(|_| rest));
+    });
+    to_nc.write_all(b"hi.txt").expect("the name");
+    let ok = heard
+        .recv_timeout(STEP_TIMEOUT)
+        .expect("nc prints the answer");
+    assert_eq!(ok.expect("nc's output"), b"ok");
+    to_nc.write_all(b"hello\n").expect("the content");
+    drop(to_nc); // the end of nc's input: nc sends FIN
+    let rest = heard.recv_timeout(STEP_TIMEOUT).expect("nc ends");
+    assert_eq!(rest.expect("nc's output"), b"", "nothing after ok");
+    let deadline = Instant::now() + STEP_TIMEOUT;
+    while nc.0.try_wait().expect("can query nc").is_none() {
+        assert!(Instant::now() < deadline, "nc still running");
+        thread::sleep(Duration::from_millis(10));
+    }
     let line = notes_finished(server);
     assert!(line.starts_with("received \"hi.txt\" from "), "{line}");
     assert!(line.ends_with(": 6 bytes, done"), "{line}");
@@ -284,4 +308,46 @@ fn notes_receiver_killed_mid_way_leaves_a_partial_file_under_the_final_name() {
     let names: Vec<String> = listing(&inbox).into_keys().collect();
     assert_eq!(names, [partial], "only the temporary file");
     assert!(!inbox.join("movie.mp4").exists());
+}
+
+#[test]
+fn notes_receiver_waits_for_ever_on_a_silent_sender() {
+    // A sender that connects and says nothing holds the notes' receiver: the next sender's
+    // name is never read and its "ok" never comes. (Two seconds stand for "for ever".)
+    let (_scratch, inbox) = scratch();
+    let mut server = notes_receiver(&inbox);
+    let _silent = connect(server.addr());
+    let mut next = connect(server.addr());
+    next.write_all(b"next.txt").expect("the name");
+    next.set_read_timeout(Some(Duration::from_secs(2)))
+        .expect("a short timeout");
+    let mut answer = [0; 2];
+    let waited = next.read(&mut answer).expect_err("no answer");
+    assert!(
+        matches!(waited.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut),
+        "{waited}"
+    );
+    assert!(listing(&inbox).is_empty(), "nothing received");
+    server.kill();
+
+    // file-recv gives the announcement a deadline (--idle-timeout): the silent sender is
+    // told why and dropped, and the sender waiting behind it is served.
+    let (_scratch, inbox) = scratch();
+    let server = hardened_receiver(&inbox, &["--idle-timeout", "1"]);
+    let mut silent = connect(server.addr());
+    let mut next = connect(server.addr());
+    next.write_all(b"FILE 5 next.txt\nhello")
+        .expect("announce and send");
+    next.shutdown(Shutdown::Write).expect("FIN");
+    let mut reply = String::new();
+    silent.read_to_string(&mut reply).expect("the notice");
+    assert_eq!(
+        reply,
+        "error: the sender stalled while announcing: no complete announcement within 1 s \
+         (--idle-timeout)\n"
+    );
+    let mut reply = String::new();
+    next.read_to_string(&mut reply).expect("the answer");
+    assert!(reply.starts_with("OK\nDONE 5 "), "{reply:?}");
+    assert_eq!(fs::read(inbox.join("next.txt")).expect("stored"), b"hello");
 }

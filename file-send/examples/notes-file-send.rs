@@ -51,6 +51,8 @@ fn send() -> Result<()> {
     // 5. Wait for "ok" (Go: conn.Read(buf), then string(buf[:n]) == "ok").
     // Weakness (one read as one message): the two bytes may come in two reads; rare on
     // loopback, and then this sender gives up on a receiver that said "ok".
+    // Weakness (no deadline): a receiver that accepts and never answers holds this read
+    // for ever.
     let mut buf = [0; 4096];
     let n = conn.read(&mut buf).context("no answer")?;
     if &buf[..n] != b"ok" {

@@ -2,13 +2,15 @@
 //! show its weaknesses, with `file-send` given the same trouble, handling it.
 
 use std::fs;
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener};
+use std::io::{ErrorKind, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::sync::mpsc;
 use std::thread;
+use std::time::Duration;
 
+use sha2::{Digest, Sha256};
 use testkit::{Running, STEP_TIMEOUT, Server, accept, binary, example, listing};
 
 /// Starts the notes' receiver on a free port, storing into `inbox` (its current folder).
@@ -31,10 +33,15 @@ fn notes_send(path: &Path, to: SocketAddr) -> Output {
 
 /// Runs `file-send PATH --to ADDR`.
 fn hardened_send(path: &Path, to: SocketAddr) -> Output {
+    hardened_send_waiting(path, to, 10)
+}
+
+/// Runs `file-send PATH --to ADDR --timeout SECS`.
+fn hardened_send_waiting(path: &Path, to: SocketAddr, timeout: u64) -> Output {
     Running::spawn(
         Command::new(binary("file-send"))
             .arg(path)
-            .args(["--to", &to.to_string(), "--timeout", "10"])
+            .args(["--to", &to.to_string(), "--timeout", &timeout.to_string()])
             .stdin(Stdio::null()),
     )
     .finish()
@@ -148,4 +155,163 @@ fn notes_sender_never_sends_the_size_it_stats() {
     assert_eq!(first, b"FILE 12 hello.txt\n");
     assert!(rest.is_empty(), "no content after a refusal: {rest:?}");
     assert!(text(&output.stderr).contains("the receiver refused \"hello.txt\": too large"));
+}
+
+/// A receiver played by the test on a thread of its own; it reports what `play` returns.
+fn played_receiver<T: Send + 'static>(
+    play: impl FnOnce(TcpStream) -> T + Send + 'static,
+) -> (SocketAddr, mpsc::Receiver<T>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind on loopback");
+    let addr = listener.local_addr().expect("address");
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        let stream = accept(&listener);
+        let _ = tx.send(play(stream));
+    });
+    (addr, rx)
+}
+
+/// Whether the peer closed the connection within `wait`: a read returning 0 (or a reset)
+/// says yes, a read timeout says it is still there.
+fn closed_within(stream: &mut TcpStream, wait: Duration) -> bool {
+    stream.set_read_timeout(Some(wait)).expect("timeout");
+    let mut rest = [0; 4096];
+    loop {
+        match stream.read(&mut rest) {
+            Ok(0) => return true,
+            Ok(_) => {}
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                return false;
+            }
+            Err(_) => return true,
+        }
+    }
+}
+
+#[test]
+fn notes_sender_takes_one_read_as_the_whole_answer() {
+    // The receiver says "o", then waits: the notes' sender takes that one read as the whole
+    // answer, gives up and closes. The "k" is never needed to show it.
+    let (_outbox, path) = outbox();
+    let (addr, played) = played_receiver(|mut stream| {
+        stream.set_nodelay(true).expect("nodelay");
+        let mut name = [0; 4096];
+        let _ = stream.read(&mut name).expect("the name");
+        stream.write_all(b"o").expect("half the answer");
+        closed_within(&mut stream, STEP_TIMEOUT)
+    });
+    let output = notes_send(&path, addr);
+    assert!(!output.status.success());
+    assert!(
+        text(&output.stderr).contains(r#"the receiver answered "o", not "ok""#),
+        "{}",
+        text(&output.stderr)
+    );
+    assert!(played.recv_timeout(STEP_TIMEOUT).expect("played"), "closed");
+
+    // file-send reads its answer up to the newline: "O", a pause, then "K\n" is one
+    // answer, and no content flows before it is complete.
+    let (addr, played) = played_receiver(|mut stream| {
+        stream.set_nodelay(true).expect("nodelay");
+        let mut reader = std::io::BufReader::new(stream.try_clone().expect("a second handle"));
+        let mut line = Vec::new();
+        std::io::BufRead::read_until(&mut reader, b'\n', &mut line).expect("the announcement");
+        stream.write_all(b"O").expect("half the answer");
+        // Half a second of silence from file-send: no content, no FIN.
+        stream
+            .set_read_timeout(Some(Duration::from_millis(500)))
+            .expect("timeout");
+        let mut early = [0; 1];
+        let waited = matches!(
+            stream.read(&mut early),
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut)
+        );
+        stream.write_all(b"K\n").expect("the rest of the answer");
+        stream
+            .set_read_timeout(Some(STEP_TIMEOUT))
+            .expect("timeout");
+        let mut content = Vec::new();
+        reader
+            .read_to_end(&mut content)
+            .expect("the content until FIN");
+        let digest = file_recv::protocol::hex(&Sha256::digest(&content));
+        let done = format!("DONE {} {digest}\n", content.len());
+        stream.write_all(done.as_bytes()).expect("the confirmation");
+        (line, waited, content)
+    });
+    let output = hardened_send(&path, addr);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let (line, waited, content) = played.recv_timeout(STEP_TIMEOUT).expect("played");
+    assert_eq!(line, b"FILE 12 hello.txt\n");
+    assert!(
+        waited,
+        "file-send sent content or closed before the answer was complete"
+    );
+    assert_eq!(content, b"hello, file\n");
+}
+
+#[test]
+fn notes_sender_waits_for_ever_on_a_silent_receiver() {
+    // The receiver accepts, reads the name and never answers: two seconds later the notes'
+    // sender is still connected, waiting. (Two seconds stand for "for ever".)
+    let (_outbox, path) = outbox();
+    let (addr, played) = played_receiver(|mut stream| {
+        let mut name = [0; 4096];
+        let _ = stream.read(&mut name).expect("the name");
+        closed_within(&mut stream, Duration::from_secs(2))
+    });
+    let mut sender = Running::spawn(
+        Command::new(example("file-send", "notes-file-send"))
+            .arg(&path)
+            .arg(addr.to_string())
+            .stdin(Stdio::null()),
+    );
+    let closed = played.recv_timeout(STEP_TIMEOUT).expect("played");
+    assert!(!closed, "the notes' sender gave up");
+    sender.kill();
+
+    // file-send bounds every wait with --timeout and says what it waited for.
+    let (addr, played) = played_receiver(|mut stream| {
+        let mut name = [0; 4096];
+        let _ = stream.read(&mut name).expect("the name");
+        closed_within(&mut stream, STEP_TIMEOUT)
+    });
+    let output = hardened_send_waiting(&path, addr, 1);
+    assert!(!output.status.success());
+    assert!(
+        text(&output.stderr).contains("did not respond while waiting for its answer (--timeout)"),
+        "{}",
+        text(&output.stderr)
+    );
+    assert!(played.recv_timeout(STEP_TIMEOUT).expect("played"), "closed");
+}
+
+#[test]
+fn notes_sender_and_file_recv_do_not_speak_the_same_protocol() {
+    // file-recv waits for the end of a line that the notes' sender never writes, and drops
+    // it after --idle-timeout with a notice; the notes' sender prints that notice as the
+    // answer it did not expect, and nothing is stored.
+    let (_outbox, path) = outbox();
+    let inbox = tempfile::tempdir().expect("a temporary folder");
+    let server = Server::start(
+        "file-recv",
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--dir",
+            inbox.path().to_str().expect("UTF-8"),
+            "--idle-timeout",
+            "1",
+        ],
+    );
+    let output = notes_send(&path, server.addr());
+    assert!(!output.status.success());
+    assert!(
+        text(&output.stderr).contains(
+            r#"the receiver answered "error: the sender stalled while announcing: no complete announcement within 1 s (--idle-timeout)\n", not "ok""#
+        ),
+        "{}",
+        text(&output.stderr)
+    );
+    assert!(listing(inbox.path()).is_empty(), "nothing stored");
 }
