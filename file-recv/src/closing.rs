@@ -1,5 +1,5 @@
 //! Saying a last line and closing: a refusal or failure must reach the sender, and a close
-//! with unread bytes would send RST instead of FIN, which can destroy that line in transit.
+//! with unread bytes would send RST instead of FIN, which can cost the sender that line.
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::{Shutdown, TcpStream};
@@ -26,15 +26,21 @@ pub(crate) fn refuse_busy(stream: &TcpStream) {
     let _ = (&*stream).write_all(&Answer::Busy(reason).to_line());
     let _ = stream.shutdown(Shutdown::Write);
     if stream.set_nonblocking(true).is_ok() {
+        // At most 64 reads (512 KiB): a sender that keeps pushing must not hold this loop.
         let mut sink = [0; 8 * 1024];
-        while matches!((&*stream).read(&mut sink), Ok(n) if n > 0) {}
+        for _ in 0..64 {
+            if !matches!((&*stream).read(&mut sink), Ok(n) if n > 0) {
+                break;
+            }
+        }
     }
 }
 
 /// Writes a last line, sends FIN, and reads away what the sender already sent.
 ///
-/// Closing a socket that still holds unread bytes makes the OS send RST instead of FIN,
-/// and a RST can destroy our line before the sender has read it. So: write, half-close,
+/// Closing a socket that still holds unread bytes makes the OS send RST instead of FIN. The
+/// RST discards what is still in our send queue, and a Windows sender drops what it
+/// received but had not read yet: either way our line can be lost. So: write, half-close,
 /// then read and discard until the sender closes too, for at most a second.
 fn say_last_line(stream: &TcpStream, line: &[u8]) {
     let _ = stream.set_write_timeout(Some(Duration::from_secs(1)));
