@@ -22,6 +22,7 @@ pub fn is_peer_gone(error: &io::Error) -> bool {
 
 /// Whether a receive error is Windows' way of saying "that datagram was longer than your
 /// buffer" (WSAEMSGSIZE, os error 10040). Linux and macOS cut the datagram off silently.
+/// std then returns the error alone: the sender's address is lost with the datagram.
 pub fn is_too_long_for_the_buffer(error: &io::Error) -> bool {
     /// WSAEMSGSIZE: "a message sent on a datagram socket was larger than the buffer".
     const WSAEMSGSIZE: i32 = 10040;
@@ -31,8 +32,8 @@ pub fn is_too_long_for_the_buffer(error: &io::Error) -> bool {
 /// The log line for a datagram Windows cut off: it does not say who sent it.
 pub fn cut_off_unknown_sender(buffer_size: usize, error: &io::Error) -> String {
     format!(
-        "a datagram longer than the buffer ({buffer_size} bytes) was cut off; Windows does \
-         not say who sent it, so it gets no reply ({error})"
+        "a datagram longer than the buffer ({buffer_size} bytes) was cut off; the error \
+         does not say who sent it, so it gets no reply ({error})"
     )
 }
 

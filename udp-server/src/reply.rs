@@ -9,11 +9,12 @@ use crate::datagram::max_payload;
 pub fn reply_to(datagram: &[u8], peer: SocketAddr) -> Vec<u8> {
     let reply = shout(datagram);
     // Upper case can be longer than lower case ("ΐ" has 2 bytes, its upper case 6). A reply
-    // that does not fit in one datagram cannot be sent at all: say so instead.
+    // that does not fit in one datagram cannot be sent at all: say so instead, as a notice
+    // that starts in lower case ("error:"), which an upper-cased reply never does.
     let limit = max_payload(peer);
     if reply.len() > limit {
         return format!(
-            "ERROR the upper-cased reply would be {} bytes; one datagram carries at most {limit}",
+            "error: the upper-cased reply would be {} bytes; one datagram carries at most {limit}",
             reply.len()
         )
         .into_bytes();
@@ -73,7 +74,7 @@ mod tests {
         let reply = reply_to(datagram.as_bytes(), v4_peer());
         let text = String::from_utf8(reply).expect("the error is text");
         assert!(
-            text.starts_with("ERROR the upper-cased reply would be"),
+            text.starts_with("error: the upper-cased reply would be"),
             "{text}"
         );
         assert!(text.ends_with("at most 65507"), "{text}");
