@@ -157,6 +157,21 @@ fn a_maximum_size_datagram_comes_back_whole() {
 }
 
 #[test]
+fn a_reply_too_long_for_one_datagram_becomes_an_error_notice() {
+    // "ΐ" is 2 bytes and its upper case 6: 32,753 of them fit in a datagram (65,506 bytes),
+    // their upper case (196,518 bytes) does not. The server says so, in lower case.
+    let server = udp_server(&[]);
+    let socket = test_socket(server.addr());
+    let reply = round_trip(&socket, server.addr(), "ΐ".repeat(32_753).as_bytes());
+    assert_eq!(
+        String::from_utf8_lossy(&reply),
+        "error: the upper-cased reply would be 196518 bytes; one datagram carries at most 65507"
+    );
+    // And it goes on serving.
+    assert_eq!(round_trip(&socket, server.addr(), b"next"), b"NEXT");
+}
+
+#[test]
 fn a_datagram_longer_than_the_buffer_is_cut_off_and_the_log_says_so() {
     let server = udp_server(&["--buffer", "8"]);
     let socket = test_socket(server.addr());
