@@ -5,6 +5,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpStream};
 
 use anyhow::{Context, Result, ensure};
+use file_recv::protocol::{Announcement, Answer};
 
 use super::Lesson;
 use crate::Session;
@@ -18,9 +19,17 @@ pub const LESSON: Lesson = Lesson {
     by_hand: &[
         (
             "terminal 1:",
-            "mkdir -p inbox && cargo run -p file-recv -- --dir inbox",
+            "mkdir -p inbox && cd inbox && cargo run -p file-recv --example notes-file-recv    (the notes' version: stores into the folder it runs in)",
         ),
-        ("terminal 2:", "cargo run -p file-send -- Cargo.toml"),
+        (
+            "terminal 2:",
+            "cargo run -p file-send --example notes-file-send -- Cargo.toml",
+        ),
+        (
+            "terminal 1:",
+            "cd .. && cargo run -p file-recv -- --dir inbox",
+        ),
+        ("terminal 2:", "cargo run -p file-send -- README.md"),
     ],
     run,
 };
@@ -125,7 +134,7 @@ fn run(session: &mut Session<'_>) -> Result<()> {
 
 /// Plays a hostile sender: announces `../escaped.txt` and returns the receiver's answer.
 fn announce_hostile_name(addr: SocketAddr) -> Result<String> {
-    let announcement = file_recv::protocol::Announcement {
+    let announcement = Announcement {
         size: 13,
         name: b"../escaped.txt".to_vec(),
     }
@@ -146,7 +155,13 @@ fn announce_hostile_name(addr: SocketAddr) -> Result<String> {
     BufReader::new(&stream)
         .read_line(&mut answer)
         .context("no answer from the receiver")?;
-    let answer = answer.trim_end().to_owned();
+    // The answer is text from the network: parsing it escapes any control character.
+    let answer = match Answer::parse(answer.trim_end().as_bytes()) {
+        Ok(Answer::Accepted) => "OK".to_owned(),
+        Ok(Answer::Refused(reason)) => format!("error: {reason}"),
+        Ok(Answer::Busy(reason)) => format!("busy: {reason}"),
+        Err(malformed) => format!("(not the protocol) {malformed}"),
+    };
     output("tour", false, &format!("reads the answer: {answer}"));
     Ok(answer)
 }
