@@ -1,0 +1,6 @@
+//! The args lesson's exercises.
+
+use crate::exercise::Exercise;
+
+/// In the order of the chapter.
+pub const EXERCISES: &[Exercise] = &[];

@@ -1,0 +1,6 @@
+//! The udp lesson's exercises.
+
+use crate::exercise::Exercise;
+
+/// In the order of the chapter.
+pub const EXERCISES: &[Exercise] = &[];
