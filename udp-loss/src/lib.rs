@@ -31,16 +31,17 @@ pub const RECEIVE_BUFFER: usize = 65_535;
 /// Resolves `addr` and refuses anything but a loopback address.
 ///
 /// The flood sends as fast as the machine can, which on a shared network would hurt
-/// everyone else on it (UDP has no congestion control to hold it back).
+/// everyone else on it (UDP has no congestion control to hold it back); the counter binds
+/// loopback only, so no flood can reach it from elsewhere.
 pub fn loopback_only(addr: &str) -> Result<SocketAddr> {
-    let server = resolve(addr)?;
-    if !server.ip().is_loopback() {
+    let resolved = resolve(addr)?;
+    if !resolved.ip().is_loopback() {
         bail!(
-            "the flood only runs on loopback (127.0.0.1 or [::1]), not {server}: it sends as \
-             fast as it can, which would swamp a real network"
+            "the experiment runs on loopback only (127.0.0.1 or [::1]), not {resolved}: the \
+             flood sends as fast as it can, which would swamp a real network"
         );
     }
-    Ok(server)
+    Ok(resolved)
 }
 
 /// Turns `text` into one socket address (the first, if a name resolves to several).

@@ -115,7 +115,7 @@ fn read_summary_before(
              is still reading. TCP holds the sender to the receiver's pace, so nothing was \
              lost: the {sent} messages and END are on their way ({KERNEL_BACKLOG} of them \
              can wait in the kernel's buffers), and the counter will log its summary when it \
-             reaches END. A faster counter (a smaller --delay-us) or a smaller --flood fits \
+             reaches END. A faster counter (a smaller --delay-us) or a smaller N fits \
              in the limit"
         ),
         Err(e) => {
@@ -146,7 +146,7 @@ fn stalled(
              can still wait in the kernel's buffers) and the rest were never sent. END was \
              not sent either, so the counter will log that the sender closed the connection \
              early. A faster \
-             counter (a smaller --delay-us) or a smaller --flood fits in the limit",
+             counter (a smaller --delay-us) or a smaller N fits in the limit",
             waited.as_secs_f64()
         )
     } else {

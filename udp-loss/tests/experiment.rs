@@ -239,15 +239,37 @@ fn a_tcp_flood_to_a_counter_that_stops_reading_ends_at_its_time_limit_and_says_w
 }
 
 #[test]
-fn the_flood_refuses_an_address_off_this_machine() {
-    // 192.0.2.1 is reserved for documentation: the check must refuse it before sending.
-    let output = Running::spawn(&mut udp_flood("192.0.2.1:8001", &["10"])).finish();
+fn the_flood_refuses_an_address_that_is_not_loopback() {
+    // 0.0.0.0 is not a loopback address, but a datagram sent to it stays on this machine:
+    // if the check were broken, the test would still send nothing off it.
+    let port = nothing_listening().port();
+    let output = Running::spawn(&mut udp_flood(format!("0.0.0.0:{port}"), &["10"])).finish();
     assert!(!output.status.success());
     let stderr = text(&output.stderr);
     assert!(
-        stderr.contains("the flood only runs on loopback"),
+        stderr.contains("the experiment runs on loopback only"),
         "{stderr}"
     );
+    assert!(output.stdout.is_empty(), "{}", text(&output.stdout));
+}
+
+#[test]
+fn the_counter_refuses_to_bind_an_address_that_is_not_loopback() {
+    // 192.0.2.1 (reserved for documentation) is not this machine's: if the check were
+    // broken, `bind` would fail with another message, and nothing would be bound.
+    let output = Running::spawn(
+        Command::new(COUNT)
+            .args(["--listen", "192.0.2.1:0"])
+            .stdin(Stdio::null()),
+    )
+    .finish();
+    assert!(!output.status.success());
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("the experiment runs on loopback only"),
+        "{stderr}"
+    );
+    assert!(output.stdout.is_empty());
 }
 
 #[test]

@@ -154,7 +154,7 @@ fn one_socket(
                 Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
                     return Err(anyhow::Error::new(e).context(format!(
                         "nothing is listening on {server}: start `cargo run --release -p \
-                         udp-server -- --quiet`"
+                         udp-server -- --quiet --listen {server}`"
                     )));
                 }
                 Err(_) => {

@@ -13,7 +13,7 @@ use udp_loss::count::{self, MAX_DELAY_US};
 #[derive(Debug, Clone, Parser)]
 #[command(version)]
 struct Config {
-    /// Address to bind, as IP:PORT. Port 0 asks the OS for any free port.
+    /// Address to bind, as IP:PORT. Loopback only. Port 0 asks the OS for any free port.
     #[arg(long, value_name = "ADDR", default_value = common::UDP_ADDR)]
     listen: String,
 
@@ -33,7 +33,7 @@ struct Config {
 fn main() -> ExitCode {
     let config = Config::parse();
     common::report(
-        udp_loss::resolve(&config.listen)
+        udp_loss::loopback_only(&config.listen)
             .and_then(|addr| count::run(addr, config.delay_us, config.tcp)),
     )
 }
