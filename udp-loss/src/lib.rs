@@ -8,8 +8,8 @@
 //!   chosen rate, then asks for the count and prints both sides' view.
 //!
 //! With `--tcp` on both, the same numbered messages go over one TCP connection instead, and
-//! nothing is lost: the sender waits ([`tcp_flood`]). [`protocol`] is the message format the two share.
-//! `udp-bench` measures the UDP lesson's server and the counter.
+//! nothing is lost: the sender waits ([`tcp_flood`]). [`protocol`] is the message format the
+//! two share. `udp-bench` measures the UDP lesson's server and the counter.
 //!
 //! The experiment is not part of the lessons `udp-server` and `udp-client`: those stay the
 //! notes' four steps, and this crate holds everything that only measures.
