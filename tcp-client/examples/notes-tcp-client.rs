@@ -37,15 +37,19 @@ fn talk_like_the_notes() -> Result<()> {
     for line in lines {
         let line = line.context("cannot read the input")?;
         // 2. Write: `conn.Write([]byte(line))`.
-        conn.write_all(format!("{line}\n").as_bytes())?;
+        conn.write_all(format!("{line}\n").as_bytes())
+            .context("cannot send the line")?;
 
         // 3. Read the reply: `n, err := conn.Read(buf)`.
         // Weakness (one read taken as the whole reply): a reply that arrives in two pieces
         // is printed half now, and the rest is taken for the next line's reply, or lost.
-        let n = conn.read(&mut buf)?;
+        let n = conn.read(&mut buf).context("cannot read the reply")?;
         if n == 0 {
             bail!("the server closed the connection");
         }
+        // Weakness (peer text printed raw): the reply goes to the terminal byte for byte,
+        // and a terminal obeys control characters: a hostile server can recolour the text,
+        // clear the screen (ESC [ 2 J) or rename the window.
         io::stdout().write_all(&buf[..n])?;
     }
     // 4. Close: `defer conn.Close()`; dropping `conn` sends our FIN.

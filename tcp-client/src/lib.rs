@@ -15,8 +15,9 @@
 //! may answer later than we expect.
 //!
 //! Each fix to the notes' version answers a problem the chapter shows happening first:
-//! replies read until the server closes, however TCP cut them ([`replies`]), and deadlines
-//! on the connect and on the wait for replies ([`silence`]). [`advice`] words the errors.
+//! replies read until the server closes, however TCP cut them ([`replies`]); deadlines on
+//! the connect and on the wait for replies ([`silence`]); the server's text shown with its
+//! control characters escaped ([`escape`]). [`advice`] words the errors.
 
 use std::io::{self, BufRead, ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream, ToSocketAddrs};
@@ -28,11 +29,13 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 
 pub use crate::config::Config;
+use crate::escape::Escaper;
 use crate::replies::Replies;
 use crate::silence::Silence;
 
 pub mod advice;
 mod config;
+pub mod escape;
 pub mod replies;
 pub mod silence;
 
@@ -73,13 +76,15 @@ pub fn run(config: &Config, input: Box<dyn BufRead + Send>, output: &mut impl Wr
     let mut buf = [0; 8 * 1024];
     let mut replies = Replies::default();
     let mut silence = Silence::new(timeout);
-    loop {
+    let mut escaper = Escaper::default();
+    let failure = loop {
         match reader.read(&mut buf) {
             // `Ok(0)`: the server sent FIN. It has answered everything it will answer.
-            Ok(0) => break,
+            Ok(0) => break None,
             Ok(n) => {
-                // Print the `n` bytes received, whole lines or not: more may follow.
-                output.write_all(&buf[..n])?;
+                // Print the `n` bytes received, whole lines or not: more may follow. They
+                // are the server's text: its control characters are shown escaped.
+                output.write_all(escaper.escape(&buf[..n]).as_bytes())?;
                 output.flush()?;
                 replies.add(&buf[..n]);
                 silence.heard();
@@ -88,17 +93,22 @@ pub fn run(config: &Config, input: Box<dyn BufRead + Send>, output: &mut impl Wr
                 // Still typing? Then silence is normal. Done sending? Then the clock runs.
                 if input_done.load(Ordering::Acquire) {
                     if silence.too_long() {
-                        return Err(advice::no_reply(server, timeout, &config.connect));
+                        break Some(advice::no_reply(server, timeout, &config.connect));
                     }
                 } else if sender.is_finished() {
-                    break; // Sending failed (the server stopped reading): reported below.
+                    break None; // Sending failed (the server stopped reading): see below.
                 }
             }
-            Err(_) if replies.busy() => break, // A reset right after the notice.
-            Err(e) => return Err(advice::lost(e, &config.connect, server)),
+            Err(_) if replies.busy() => break None, // A reset right after the notice.
+            Err(e) => break Some(advice::lost(e, &config.connect, server)),
         }
-    }
+    };
     // ANCHOR_END: receive
+    output.write_all(escaper.finish().as_bytes())?; // A character the server left cut.
+    output.flush()?;
+    if let Some(error) = failure {
+        return Err(error);
+    }
 
     // 4. Close. We half-closed when the input ended; the server answered what it had,
     //    then closed its side. Check that every line got its answer; dropping `stream`

@@ -168,3 +168,36 @@ fn notes_client_waits_for_ever_for_a_silent_server() {
         text(&output.stderr)
     );
 }
+
+#[test]
+fn notes_client_prints_a_servers_control_characters_raw() {
+    // A hostile server: its reply recolours the terminal (ESC [ 3 1 m) and rings the bell.
+    const HOSTILE: &[u8] = b"HI \x1b[31mRED\x07\n";
+    let (listener, addr) = test_listener();
+    let notes = Running::spawn(&mut notes_client(&addr, Some("hi")));
+    let mut stream = BufReader::new(accept(&listener));
+    let mut line = String::new();
+    stream.read_line(&mut line).expect("the line");
+    stream.get_mut().write_all(HOSTILE).expect("the reply");
+    drop(stream);
+    let output = notes.finish();
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(
+        output.stdout, HOSTILE,
+        "the escape bytes reach the terminal"
+    );
+
+    // The hardened client shows them escaped: readable, and obeyed by no terminal.
+    let (listener, addr) = test_listener();
+    let hardened = Running::spawn(&mut hardened_client(&addr, &["--message", "hi"]));
+    let mut stream = accept(&listener);
+    let mut received = Vec::new();
+    stream
+        .read_to_end(&mut received)
+        .expect("the line, then FIN");
+    stream.write_all(HOSTILE).expect("the reply");
+    drop(stream);
+    let output = hardened.finish();
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(text(&output.stdout), "HI \\u{1b}[31mRED\\u{7}\n");
+}
