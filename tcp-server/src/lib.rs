@@ -18,9 +18,10 @@
 //! tell a notice from a reply.
 //!
 //! Each fix to the notes' version answers a problem the chapter shows happening first: a
-//! line read whole ([`line`](mod@line)), deadlines (in [`handle`]; [`ending`] says in the log which
-//! one ended a connection), a cap on clients ([`slots`], [`busy`]), and an accept loop that
-//! survives a failed `accept`. [`bind_advice`] turns a failed `bind` into advice.
+//! line read whole ([`line`](mod@line)), deadlines (in [`handle`]; [`ending`] says in the log
+//! which one ended a connection), a cap on clients ([`slots`], [`busy`]), and an accept loop
+//! that survives a failed `accept`, pausing longer while it keeps failing. [`bind_advice`]
+//! turns a failed `bind` into advice.
 
 use std::fmt::Display;
 use std::io::{self, BufReader, Write};
@@ -61,15 +62,23 @@ pub fn run(config: &Config) -> Result<()> {
     let idle_timeout = Duration::from_secs(config.idle_timeout);
     // ANCHOR: accept
     // 2. Accept. Each `Ok` is a connection whose handshake the OS has already completed.
+    let mut pause = Duration::ZERO;
     for incoming in listener.incoming() {
         let stream = match incoming {
-            Ok(stream) => stream,
+            Ok(stream) => {
+                pause = Duration::ZERO;
+                stream
+            }
             Err(error) => {
                 // Out of file descriptors, or a client that gave up while queued: neither is
-                // a reason to stop serving everyone else. Pause so a persistent error (such
-                // as "too many open files") cannot spin this loop at 100% CPU.
-                log(format_args!("accept failed: {error}"));
-                thread::sleep(Duration::from_millis(100));
+                // a reason to stop serving everyone else. Pause before trying again, 5 ms and
+                // doubling up to 1 s as Go's HTTP server does, so that a lasting error (such
+                // as "too many open files") neither spins at 100% CPU nor floods the log.
+                pause = (pause * 2).clamp(Duration::from_millis(5), Duration::from_secs(1));
+                log(format_args!(
+                    "accept failed: {error}; next try in {pause:?}"
+                ));
+                thread::sleep(pause);
                 continue;
             }
         };
