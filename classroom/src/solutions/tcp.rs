@@ -10,6 +10,7 @@ use std::io::{self, BufReader, Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::time::Duration;
 
+use tcp_server::line::content;
 use tcp_server::{Line, MAX_LINE, read_line};
 
 // ANCHOR: counting
@@ -23,14 +24,10 @@ pub fn handle_counting(stream: &TcpStream, idle_timeout: Duration) -> io::Result
     let mut writer = stream;
     let mut line = Vec::with_capacity(256);
     loop {
-        line.clear();
         let reply = match read_line(&mut reader, &mut line)? {
             Line::End => return Ok(()),
-            Line::Complete | Line::Cut => {
-                let content = line.strip_suffix(b"\n").unwrap_or(&line);
-                let content = content.strip_suffix(b"\r").unwrap_or(content);
-                format!("{}\n", content.len()) // bytes, not characters: "ß" is 2
-            }
+            // The line without its ending, in bytes, not characters: "ß" is 2.
+            Line::Complete | Line::Cut => format!("{}\n", content(&line).len()),
             Line::TooLong => format!("error: line longer than {MAX_LINE} bytes, skipped\n"),
         };
         writer.write_all(reply.as_bytes())?;
