@@ -45,24 +45,27 @@ fn receive() -> Result<()> {
     // 4. Answer "ok" (Go: conn.Write([]byte("ok"))).
     conn.write_all(b"ok").context("cannot answer ok")?;
 
-    // 5. Create the file, then copy from the socket until a read returns 0 (Go: os.Create,
-    //    then conn.Read and f.Write in a loop until n == 0).
+    // 5. Receive the content (Go: recvFile).
+    //    1) Create the file (Go: os.Create(name)).
     // Weakness (trusted name): the name comes from the network; `../x` or `/tmp/x` writes
     // outside this folder.
     // Weakness (overwrite): a file that exists already is replaced without a word.
     let mut file = File::create(&name).with_context(|| format!("cannot create {name:?}"))?;
     let mut size = 0;
     loop {
+        // 2) Read from the socket (Go: conn.Read(buf)).
         // Weakness (partial file): if this program dies or a read fails halfway, what
         // arrived so far stays under the final name, looking like the whole file.
         let n = conn.read(&mut buf).context("cannot read the file")?;
+        // 3) Save what was read (Go: f.Write(buf[:n])); nothing when n is 0.
+        file.write_all(&buf[..n]).context("cannot write the file")?;
+        size += n;
+        // 4) A read that returned 0 ends the transfer (Go: n == 0, break).
         if n == 0 {
             // Weakness (EOF taken as success): 0 means only that the sender closed, and
             // the OS of a sender that crashed halfway closes its connection too.
             break;
         }
-        file.write_all(&buf[..n]).context("cannot write the file")?;
-        size += n;
     }
     // `{:?}` escapes the name: it came from the network and may hold control characters.
     println!("received {name:?} from {peer}: {size} bytes, done");

@@ -62,17 +62,21 @@ fn send() -> Result<()> {
         );
     }
 
-    // 6. Read the file in a loop and write each chunk to the socket, until EOF (Go:
-    //    os.Open, then f.Read and conn.Write in a loop until io.EOF).
+    // 6. Send the content (Go: sendFile).
+    //    1) Open the file read-only (Go: os.Open(path)).
     let mut file = File::open(&path).with_context(|| format!("cannot open {path}"))?;
     loop {
+        // 2) Read a chunk of the file (Go: f.Read(buf)).
         let n = file
             .read(&mut buf)
             .with_context(|| format!("cannot read {path}"))?;
-        if n == 0 {
-            break; // EOF: the whole file went out.
-        }
+        // 3) Write it to the socket (Go: conn.Write(buf[:n])), all of it; nothing when n
+        //    is 0.
         conn.write_all(&buf[..n]).context("cannot send the file")?;
+        // 4) At the end of the file, stop (Go: io.EOF, break). Rust's `read` says so with 0.
+        if n == 0 {
+            break;
+        }
     }
     // Returning drops `conn`, which closes the connection: the receiver's read returns 0.
     // Weakness (sender never learns): `write_all` returned, so the bytes are in our own

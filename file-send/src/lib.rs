@@ -10,7 +10,7 @@
 //! | 4    | `conn.Write(name)`              | one line, `FILE <size> <name>\n`                     |
 //! | 5    | `conn.Read`: is it "ok"?        | `OK`, or `error: <reason>` / `busy: <reason>` printed as the error |
 //! | 6    | read the file, write each chunk | the same, never past `<size>`, hashing each chunk with SHA-256 |
-//! | 7    | `conn.Close()`                  | [`TcpStream::shutdown`]`(Write)`: FIN, "that was all" |
+//! | 7    | (the program ends: close)       | [`TcpStream::shutdown`]`(Write)`: FIN, "that was all" |
 //! | 8    | (nothing)                       | read `DONE <size> <sha256>` and compare with ours    |
 //!
 //! This file holds the steps, top to bottom. The wire format is in [`file_recv::protocol`];
