@@ -82,24 +82,23 @@ pub struct Plan {
 
 /// Runs the flood that `plan` describes and prints the result on `output`.
 pub fn run(plan: &Plan, output: &mut impl Write) -> Result<()> {
-    let (config, count) = (plan, plan.count);
-    let limit = config.time_limit;
-    let server = loopback_only(&config.connect)?;
-    let protocol = if config.tcp { "TCP" } else { "UDP" };
-    let pace = match config.rate {
+    let (count, limit) = (plan.count, plan.time_limit);
+    let server = loopback_only(&plan.connect)?;
+    let protocol = if plan.tcp { "TCP" } else { "UDP" };
+    let pace = match plan.rate {
         Some(rate) => format!("at {rate} per second"),
         None => "as fast as possible".to_owned(),
     };
     writeln!(
         output,
         "flood: {count} numbered messages of {} bytes to {server} over {protocol}, {pace}",
-        config.size
+        plan.size
     )?;
     output.flush()?;
-    let report = if config.tcp {
-        crate::tcp_flood::flood_tcp(server, count, config.rate, config.size, limit)?
+    let report = if plan.tcp {
+        crate::tcp_flood::flood_tcp(server, count, plan.rate, plan.size, limit)?
     } else {
-        flood_udp(server, count, config.rate, config.size, limit)?
+        flood_udp(server, count, plan.rate, plan.size, limit)?
     };
     let summary = report.summary;
     if report.sent < count {
@@ -120,7 +119,7 @@ pub fn run(plan: &Plan, output: &mut impl Write) -> Result<()> {
         report.rate(),
         report.longest_send.as_secs_f64() * 1000.0
     )?;
-    if config.tcp {
+    if plan.tcp {
         // `write` returned when the kernel had the bytes, not when the counter read them.
         writeln!(
             output,
