@@ -55,6 +55,7 @@ impl Escaper {
     }
 }
 
+// ANCHOR: push_text
 /// Appends `text`, escaping each control character except the `\n` that ends a line (with
 /// the `\r` before it, in a `\r\n` ending).
 fn push_text(shown: &mut String, text: &str) {
@@ -72,6 +73,7 @@ fn push_text(shown: &mut String, text: &str) {
         }
     }
 }
+// ANCHOR_END: push_text
 
 /// Appends bytes that are not UTF-8 as `\xNN` each.
 fn push_bytes(shown: &mut String, bytes: &[u8]) {
