@@ -61,6 +61,9 @@ fn talk_like_the_notes() -> Result<()> {
         // Weakness (bare "connection refused"): with nothing listening, the ICMP "port
         //    unreachable" comes back as "Connection refused", with no word of what it means.
         let n = conn.recv(&mut buf)?;
+        // Weakness (peer text printed raw): the reply goes to the terminal byte for byte,
+        //    and a terminal obeys control characters: a hostile server can recolour the
+        //    text, clear the screen (ESC [ 2 J) or rename the window.
         let mut out = io::stdout();
         out.write_all(&buf[..n])?;
         out.write_all(b"\n")?;

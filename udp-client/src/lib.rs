@@ -16,11 +16,13 @@
 //! has a timeout, and `--retries` sends a message again; UDP itself never does.
 //!
 //! The machinery lives in modules: [`input`] (where messages come from), [`datagram`] (how
-//! big one can be), [`late_replies`] (replies that come after their timeout), [`advice`]
-//! (what an error means) and [`failures`] (errors that do not end the client).
+//! big one can be), [`late_replies`] (replies that come after their timeout), [`escape`]
+//! (the server's text shown with its control characters escaped), [`advice`] (what an
+//! error means) and [`failures`] (errors that do not end the client).
 
 pub mod advice;
 pub mod datagram;
+pub mod escape;
 pub mod failures;
 pub mod input;
 pub mod late_replies;
@@ -105,8 +107,9 @@ pub fn run(config: &Config, input: Box<dyn BufRead + Send>, output: &mut impl Wr
         match result {
             Ok(len) => {
                 failures.succeeded();
-                // Print only the `len` bytes received, never the whole buffer.
-                output.write_all(&reply[..len])?;
+                // Print only the `len` bytes received, never the whole buffer. They are the
+                // server's text: its control characters are shown escaped.
+                output.write_all(escape::escape(&reply[..len]).as_bytes())?;
                 output.write_all(b"\n")?;
                 output.flush()?;
             }

@@ -239,6 +239,24 @@ fn notes_client_cuts_a_long_reply_silently_and_the_lesson_does_not() {
 }
 
 #[test]
+fn notes_client_prints_a_servers_control_characters_raw_and_the_lesson_escapes_them() {
+    // Weakness (peer text printed raw): the test plays a hostile server whose reply holds
+    // ESC [ 3 1 m, which a terminal obeys as "print in red from now on".
+    let (socket, addr) = test_server();
+    let hostile = b"HI \x1b[31mRED";
+    let output = answered_with(notes_client(&[&addr.to_string(), "hi"]), &socket, hostile);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(
+        output.stdout, b"HI \x1b[31mRED\n",
+        "the ESC byte reaches the terminal"
+    );
+    // The lesson shows the ESC as an escape: the terminal sees only printable text.
+    let output = answered_with(lesson_client(addr, &["--message", "hi"]), &socket, hostile);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(text(&output.stdout), "HI \\u{1b}[31mRED\n");
+}
+
+#[test]
 fn notes_client_stops_at_a_line_too_big_for_a_datagram_and_the_lesson_goes_on() {
     // Weakness (too big): the OS refuses to send 65,508 bytes, and the notes' `?` ends the
     // client, so "after" is never sent.
