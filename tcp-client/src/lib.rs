@@ -104,7 +104,7 @@ pub fn run(config: &Config, input: Box<dyn BufRead + Send>, output: &mut impl Wr
         }
     };
     // ANCHOR_END: receive
-    output.write_all(escaper.finish().as_bytes())?; // A character the server left cut.
+    output.write_all(escaper.finish().as_bytes())?; // What it held back: a cut character.
     output.flush()?;
     if let Some(error) = failure {
         return Err(error);
