@@ -57,14 +57,15 @@ impl Escaper {
 
 // ANCHOR: push_text
 /// Appends `text`, escaping each control character except the `\n` that ends a line (with
-/// the `\r` before it, in a `\r\n` ending).
+/// the `\r` before it, in a `\r\n` ending) and the tab, which moves the cursor only to the
+/// next column stop: a reply may hold the tabs its user typed.
 fn push_text(shown: &mut String, text: &str) {
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
         match c {
             '\n' => shown.push('\n'),
             '\r' if chars.peek() == Some(&'\n') => shown.push('\r'),
-            '\t' => shown.push_str("\\t"),
+            '\t' => shown.push('\t'),
             '\r' => shown.push_str("\\r"),
             // The C0 controls (ESC among them), DEL, and the C1 controls (U+0080 to U+009F,
             // which some terminals obey as well).
@@ -113,7 +114,7 @@ mod tests {
             shown(&[b"HI \x1b[31mRED\x07\n"]),
             "HI \\u{1b}[31mRED\\u{7}\n"
         );
-        assert_eq!(shown(&[b"A\tB\rC\x00\x7f\n"]), "A\\tB\\rC\\u{0}\\u{7f}\n");
+        assert_eq!(shown(&[b"A\tB\rC\x00\x7f\n"]), "A\tB\\rC\\u{0}\\u{7f}\n");
         assert_eq!(shown(&["\u{9b}2J\n".as_bytes()]), "\\u{9b}2J\n");
     }
 
