@@ -368,12 +368,11 @@ fn receive_content(
 }
 // ANCHOR_END: receive_content
 
-/// Prints one line of the server's log on stdout, ignoring errors: a server must not crash
-/// because nobody reads its log (stdout piped into `head`, say).
+/// Prints one line of the server's log on stdout, ignoring a closed stdout.
 ///
-/// The same few lines are in every server of the workspace, copied on purpose so that each
-/// lesson reads on its own. Names from the network are always printed with `{:?}`, which
-/// escapes control characters: a name cannot move the cursor or recolour the terminal.
+/// Unlike `println!`, it does not panic when stdout is gone (say, piped into `head`): a
+/// server must not crash because nobody reads its log. Every server of the workspace has
+/// this same function, copied on purpose so that each lesson reads on its own.
 fn log(message: impl Display) {
     let _ = writeln!(io::stdout().lock(), "{message}");
 }

@@ -170,11 +170,11 @@ pub fn shout(line: &[u8]) -> Vec<u8> {
 }
 // ANCHOR_END: shout
 
-/// Prints one line of the server's log on stdout.
+/// Prints one line of the server's log on stdout, ignoring a closed stdout.
 ///
 /// Unlike `println!`, it does not panic when stdout is gone (say, piped into `head`): a
-/// server must not crash because nobody reads its log. Every server of the course has this
-/// same function, copied on purpose so that each lesson reads on its own.
+/// server must not crash because nobody reads its log. Every server of the workspace has
+/// this same function, copied on purpose so that each lesson reads on its own.
 fn log(message: impl Display) {
     let _ = writeln!(io::stdout().lock(), "{message}");
 }

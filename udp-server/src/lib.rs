@@ -136,7 +136,7 @@ pub fn run(config: &Config) -> Result<()> {
 ///
 /// Unlike `println!`, it does not panic when stdout is gone (say, piped into `head`): a
 /// server must not crash because nobody reads its log. Every server of the workspace has
-/// this same function, copied on purpose, so that each lesson reads on its own.
+/// this same function, copied on purpose so that each lesson reads on its own.
 fn log(message: impl Display) {
     let _ = writeln!(io::stdout().lock(), "{message}");
 }
