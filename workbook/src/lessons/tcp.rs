@@ -1,39 +1,131 @@
 //! The TCP lesson's exercises (chapter "A TCP server and client"): the notes' server and
-//! client first, then one hardening at a time.
+//! client first, then one hardening at a time, each checked against the real partner and a
+//! raw peer of the check's own that does what TCP allows and a friendly peer never does
+//! (a line in pieces, a reply after the FIN, a client that never reads).
 
-use std::io::Read;
-use std::net::TcpStream;
+use std::io::{self, BufRead, BufReader, ErrorKind, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::thread;
+use std::time::{Duration, Instant};
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 
-use crate::check::{self, STEP_TIMEOUT};
+use crate::check::{self, Running, STEP_TIMEOUT};
 use crate::exercise::{Exercise, Mistake, Program};
 
-/// In the order of the chapter.
-pub const EXERCISES: &[Exercise] = &[Exercise {
-    name: "tcp-server-1",
-    lesson: "TCP server",
-    chapter: "tcp.md",
-    title: "the notes' server: listen, accept, a thread per client, read, write back upper-cased",
-    hints: &[
-        "Step 1 is `TcpListener::bind(&addr)?`; then print `listening on` and `listener.local_addr()?`: with port 0, only the OS knows the port.",
-        "Steps 2 and 3: `let (conn, _peer) = listener.accept()?;` then `thread::spawn(move || handle(conn));`: the closure takes `conn` with it.",
-        "Steps 4 and 5: `let n = conn.read(&mut buf)`; 0 means the client closed, so leave the loop; otherwise upper-case `&buf[..n]` (`String::from_utf8_lossy(..).to_uppercase()`) and `write_all` it.",
-    ],
-    mistakes: &[Mistake {
-        name: "echo",
-        caught_by: "did you upper-case it?",
-    }],
-    check: check_tcp_server_1,
-}];
+/// In the order of the chapter: the notes' server and client, then the answers to its
+/// problems 1 (a line read whole), 2 (a deadline on each client) and 5 (half-close).
+pub const EXERCISES: &[Exercise] = &[
+    Exercise {
+        name: "tcp-server-1",
+        lesson: "TCP server",
+        chapter: "tcp.md",
+        title: "the notes' server: listen, accept, a thread per client, read, write back upper-cased",
+        hints: &[
+            "Step 1 is `TcpListener::bind(&addr)?`; then print `listening on` and `listener.local_addr()?`: with port 0, only the OS knows the port.",
+            "Steps 2 and 3: `let (conn, _peer) = listener.accept()?;` then `thread::spawn(move || handle(conn));`: the closure takes `conn` with it.",
+            "Steps 4 and 5: `let n = conn.read(&mut buf)`; 0 means the client closed, so leave the loop; otherwise upper-case `&buf[..n]` (`String::from_utf8_lossy(..).to_uppercase()`) and `write_all` it.",
+        ],
+        mistakes: &[Mistake {
+            name: "echo",
+            caught_by: "did you upper-case it?",
+        }],
+        check: check_tcp_server_1,
+    },
+    Exercise {
+        name: "tcp-client-1",
+        lesson: "TCP client",
+        chapter: "tcp.md",
+        title: "the notes' client: dial, then for each line write it and read the reply",
+        hints: &[
+            "Step 1 is one call: `TcpStream::connect(&addr)`; it returns once the handshake is done. Add `.with_context(..)` so a refused connection says which address.",
+            "Step 2: the server answers whole lines only, so send the newline too: `conn.write_all(format!(\"{line}\\n\").as_bytes())?`. `write_all`, not `write`, which may take only part.",
+            "Step 3: `let n = conn.read(&mut buf)?;` 0 means the server closed (`bail!`); otherwise print exactly the bytes read: `io::stdout().write_all(&buf[..n])?`.",
+        ],
+        mistakes: &[
+            Mistake {
+                name: "nonewline",
+                caught_by: "with no newline after it",
+            },
+            Mistake {
+                name: "wholebuf",
+                caught_by: "&buf[..n]",
+            },
+        ],
+        check: check_tcp_client_1,
+    },
+    Exercise {
+        name: "tcp-server-2",
+        lesson: "TCP server",
+        chapter: "tcp.md",
+        title: "read whole lines with a bound, however TCP cuts them (answer 1)",
+        hints: &[
+            "A `BufReader` around the stream collects bytes across reads; `read_until(b'\\n', &mut line)` returns once the newline has come, however many reads that took, and keeps what follows for the next call.",
+            "Bound it: `reader.by_ref().take(MAX_LINE as u64).read_until(b'\\n', &mut line)?` stores at most MAX_LINE bytes. `by_ref()` lends the reader to `take`, so it is still yours for the next line. It returns 0 only at the client's FIN.",
+            "Skipping a long line: loop while `line` does not end with `\\n`: clear it, then the same bounded `read_until`; if that returns 0, the client closed: return `Ok(())`.",
+        ],
+        mistakes: &[
+            Mistake {
+                name: "oneread",
+                caught_by: "before the line was complete",
+            },
+            Mistake {
+                name: "unbounded",
+                caught_by: "has no bound",
+            },
+        ],
+        check: check_tcp_server_2,
+    },
+    Exercise {
+        name: "tcp-server-3",
+        lesson: "TCP server",
+        chapter: "tcp.md",
+        title: "a deadline on every client: hang up on the silent ones (answer 2)",
+        hints: &[
+            "`TcpStream` has two setters: `set_read_timeout` and `set_write_timeout`, each taking `Some(duration)`.",
+            "A read that gets nothing for the timeout fails with `WouldBlock` (Windows: `TimedOut`); `serve`'s `?` then ends the loop, and `handle` drops the stream: that is the hang-up.",
+            "`if conn.set_read_timeout(Some(idle)).is_err() || conn.set_write_timeout(Some(idle)).is_err() { return; }`: the write deadline matters for a client that sends but never reads, so your `write_all` blocks.",
+        ],
+        mistakes: &[
+            Mistake {
+                name: "retry",
+                caught_by: "sent nothing",
+            },
+            Mistake {
+                name: "readonly",
+                caught_by: "never read",
+            },
+        ],
+        check: check_tcp_server_3,
+    },
+    Exercise {
+        name: "tcp-client-2",
+        lesson: "TCP client",
+        chapter: "tcp.md",
+        title: "half-close at the end of the input, then read every reply until the server closes (answer 5)",
+        hints: &[
+            "The connection is two streams: the thread sends, `main` receives. Neither waits for the other, so a reply that comes late, or in pieces, is simply printed when it comes.",
+            "Step 4: the half-close is `writer.shutdown(Shutdown::Write)?`: a FIN, \"no more lines\". Dropping the clone would not do: the socket stays open as long as `conn` does.",
+            "Step 3: `loop { let n = conn.read(&mut buf)?; if n == 0 { break; } io::stdout().write_all(&buf[..n])?; }`: 0 is the server's FIN, sent once it has answered everything.",
+        ],
+        mistakes: &[
+            Mistake {
+                name: "oneread",
+                caught_by: "until read returns 0",
+            },
+            Mistake {
+                name: "noshutdown",
+                caught_by: "did not half-close",
+            },
+        ],
+        check: check_tcp_client_2,
+    },
+];
 
 /// The student's server against the real `tcp-client`, twice at once.
 fn check_tcp_server_1(program: &Program) -> Result<()> {
-    let (_server, addr) = check::start_server(program, &["127.0.0.1:0"], None)?;
-    let client = Program {
-        path: check::partner("tcp-client")?,
-        label: "tcp-client".to_owned(),
-    };
+    let (server, addr) = check::start_server(program, &["127.0.0.1:0"], None)?;
+    let client = real("tcp-client")?;
     let addr = addr.to_string();
 
     // Steps 2 to 5, with the real client: one line, its reply.
@@ -51,14 +143,15 @@ fn check_tcp_server_1(program: &Program) -> Result<()> {
         ),
         Some(other) => bail!("step 5: the reply to `hello` was {other:?}, not `HELLO`"),
         None => bail!(
-            "steps 2 to 5: tcp-client sent `hello` and got no reply ({}): {}",
+            "steps 2 to 5: tcp-client sent `hello` and got no reply ({}): {}{}",
             check::describe(status),
-            stderr.join(" ")
+            stderr.join(" "),
+            server.said()
         ),
     }
 
     // Step 3: a second client is served while the first is still connected.
-    let first = TcpStream::connect(&addr)?;
+    let first = dial(&addr)?;
     let (_, stdout, _) = check::run_to_end(
         &client,
         &["--connect", &addr, "--message", "second", "--timeout", "3"],
@@ -74,14 +167,444 @@ fn check_tcp_server_1(program: &Program) -> Result<()> {
     }
 
     // Step 4: the server sees the first client's FIN and closes its side too.
-    first.shutdown(std::net::Shutdown::Write)?;
+    first.shutdown(Shutdown::Write)?;
     first.set_read_timeout(Some(STEP_TIMEOUT))?;
-    let mut rest = Vec::new();
-    if (&first).read_to_end(&mut rest).is_err() {
+    if (&first).take(1 << 16).read_to_end(&mut Vec::new()).is_err() {
         bail!(
             "step 4: after the client closed its side, the server kept the connection open: \
              a read of 0 bytes means the client closed; leave the loop so `conn` is dropped"
         );
     }
     Ok(())
+}
+
+/// The student's client against a raw server of the check's own (which sees exactly the
+/// bytes sent), then against the real `tcp-server`.
+fn check_tcp_client_1(program: &Program) -> Result<()> {
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let addr = listener.local_addr()?.to_string();
+    let mut client = Running::start(program, &[&addr, "hello"], None)?;
+    client.feed(b"")?;
+    let conn = accept_from(&listener, &mut client, &addr)?;
+
+    // Step 2: the line and its newline.
+    conn.set_read_timeout(Some(Duration::from_secs(3)))?;
+    let sent = read_line_from(&mut BufReader::new(&conn), 1 << 16);
+    match sent.as_slice() {
+        b"hello\n" => {}
+        b"hello" => bail!(
+            "step 2: your client sent `hello` with no newline after it: the server answers \
+             whole lines and waits for the newline, so write `hello\\n`"
+        ),
+        b"" => bail!(
+            "step 2: your client connected and sent nothing within 3 s{}",
+            client.said()
+        ),
+        other => bail!(
+            "step 2: your client sent `{}`, not `hello` and a newline",
+            shown(other)
+        ),
+    }
+
+    // Step 3: the reply, printed as it came.
+    (&conn).write_all(b"HELLO\n")?;
+    let status = client.wait_exit(STEP_TIMEOUT).context(
+        "step 3: the server replied `HELLO`, and your client did not end: read once, print, exit",
+    )?;
+    let stdout = client.stdout.snapshot();
+    if let Some(zeros) = stdout.iter().find(|line| line.contains('\0')) {
+        bail!(
+            "step 3: your client printed {} zero bytes after `HELLO`: print `&buf[..n]`, the n \
+             bytes that read returned, not the whole buffer",
+            zeros.matches('\0').count()
+        );
+    }
+    if stdout != ["HELLO"] {
+        bail!(
+            "step 3: the server replied `HELLO`, and your client printed {stdout:?}{}",
+            client.said()
+        );
+    }
+    if !status.success() {
+        bail!(
+            "step 4: your client ended with {}{}",
+            check::describe(status),
+            client.said()
+        );
+    }
+
+    // The real tcp-server, with lines from the input.
+    let (server, addr) =
+        check::start_server(&real("tcp-server")?, &["--listen", "127.0.0.1:0"], None)?;
+    let (status, stdout, stderr) = check::run_to_end(
+        program,
+        &[&addr.to_string()],
+        "one\nstraße\n".as_bytes(),
+        STEP_TIMEOUT,
+    )
+    .context("with tcp-server and two lines typed, `one` and `straße`")?;
+    if stdout != ["ONE", "STRASSE"] || !status.success() {
+        bail!(
+            "with tcp-server and the lines `one` and `straße` typed, your client printed \
+             {stdout:?} and ended with {} {}{}",
+            check::describe(status),
+            stderr.join(" "),
+            server.said()
+        );
+    }
+    Ok(())
+}
+
+/// The student's server against the real `tcp-client`, then a raw peer that cuts a line
+/// (and a character) into pieces, sends a line too long, and ends with a line cut by its FIN.
+fn check_tcp_server_2(program: &Program) -> Result<()> {
+    let (server, addr) = check::start_server(program, &["127.0.0.1:0"], None)?;
+
+    let (status, stdout, stderr) = check::run_to_end(
+        &real("tcp-client")?,
+        &[
+            "--connect",
+            &addr.to_string(),
+            "--message",
+            "hello",
+            "--message",
+            "straße, 你好",
+            "--timeout",
+            "3",
+        ],
+        b"",
+        STEP_TIMEOUT,
+    )?;
+    if stdout != ["HELLO", "STRASSE, 你好"] {
+        bail!(
+            "steps 4 and 5: tcp-client sent `hello` and `straße, 你好`, and printed {stdout:?} \
+             ({}: {}){}",
+            check::describe(status),
+            stderr.join(" "),
+            server.said()
+        );
+    }
+
+    // One line in three pieces: `hel`, `lo ` and the first two bytes of 你, then the rest.
+    let peer = dial(&addr.to_string())?;
+    peer.set_nodelay(true)?;
+    peer.set_read_timeout(Some(Duration::from_secs(1)))?;
+    let mut reader = BufReader::new(&peer);
+    let mut sent = Vec::new();
+    for piece in [&b"hel"[..], b"lo \xe4\xbd"] {
+        (&peer).write_all(piece)?;
+        sent.extend_from_slice(piece);
+        // A second of quiet: no answer may come before the newline.
+        match reader.fill_buf() {
+            Ok([]) => bail!(
+                "step 4: your server closed the connection in the middle of a line{}",
+                server.said()
+            ),
+            Ok(early) => bail!(
+                "step 4: your server answered `{}` before the line was complete (the client had \
+                 sent only `{}`): it took one read for one message. Read until the newline: \
+                 a BufReader and read_until",
+                shown(early),
+                shown(&sent)
+            ),
+            Err(e) if quiet(&e) => {}
+            Err(e) => {
+                return Err(e).context("step 4: the connection broke in the middle of a line");
+            }
+        }
+    }
+    (&peer).write_all(b"\xa0\xe5\xa5\xbd\n")?;
+    peer.set_read_timeout(Some(STEP_TIMEOUT))?;
+    let reply = read_line_from(&mut reader, 1 << 16);
+    if reply != "HELLO 你好\n".as_bytes() {
+        bail!(
+            "step 5: the line `hello 你好`, sent in three pieces with 你 cut in two, came back \
+             as `{}`: answer the line only once it is whole{}",
+            shown(&reply),
+            server.said()
+        );
+    }
+
+    // A line of 24 KiB: an `error:` notice instead of a reply, and the connection goes on.
+    let long = [vec![b'x'; 3 * 8192], b"\nafter\n".to_vec()].concat();
+    (&peer).write_all(&long)?;
+    let reply = read_line_from(&mut reader, 1 << 16);
+    if reply.len() > 8192 {
+        bail!(
+            "step 4: a line of {} bytes was answered in full ({} bytes came back): your line \
+             has no bound, so a client sending an endless line would fill your memory; read \
+             through `take(MAX_LINE)`",
+            3 * 8192,
+            reply.len()
+        );
+    }
+    if !reply.starts_with(b"error:") {
+        bail!(
+            "step 4: the reply to a line of {} bytes was `{}`, not an `error:` notice{}",
+            3 * 8192,
+            shown(&reply),
+            server.said()
+        );
+    }
+    let after = read_line_from(&mut reader, 1 << 16);
+    if after != b"AFTER\n" {
+        bail!(
+            "step 4: after the long line and its notice, the line `after` got `{}`, not \
+             `AFTER`: skip the long line up to its newline, then go on with the next{}",
+            shown(&after),
+            server.said()
+        );
+    }
+
+    // A last line that the client's FIN ends instead of a newline.
+    let peer = dial(&addr.to_string())?;
+    (&peer).write_all(b"last")?;
+    peer.shutdown(Shutdown::Write)?;
+    peer.set_read_timeout(Some(STEP_TIMEOUT))?;
+    let mut reply = Vec::new();
+    let _ = (&peer).take(1 << 16).read_to_end(&mut reply);
+    if reply != b"LAST\n" && reply != b"LAST" {
+        bail!(
+            "step 4: the last line `last` came without a newline, ended by the client's FIN, \
+             and got `{}`: answer it too (read_until returns it without the newline), then \
+             close",
+            shown(&reply)
+        );
+    }
+    Ok(())
+}
+
+/// The student's server, with a deadline of 1 s, against the real `tcp-client`, a client
+/// that says nothing, and one that sends without ever reading the replies.
+fn check_tcp_server_3(program: &Program) -> Result<()> {
+    let idle = Duration::from_secs(1);
+    let (server, addr) = check::start_server(program, &["127.0.0.1:0", "1"], None)?;
+    let (status, stdout, stderr) = check::run_to_end(
+        &real("tcp-client")?,
+        &[
+            "--connect",
+            &addr.to_string(),
+            "--message",
+            "hello",
+            "--timeout",
+            "3",
+        ],
+        b"",
+        STEP_TIMEOUT,
+    )?;
+    if stdout != ["HELLO"] {
+        bail!(
+            "tcp-client sent `hello` and printed {stdout:?} ({}: {}){}",
+            check::describe(status),
+            stderr.join(" "),
+            server.said()
+        );
+    }
+
+    // A silent client: hung up on once the deadline expires.
+    let silent = dial(&addr.to_string())?;
+    let waited = idle + STEP_TIMEOUT / 2;
+    silent.set_read_timeout(Some(waited))?;
+    match (&silent).read(&mut [0; 64]) {
+        Ok(0) => {}
+        Err(e) if !quiet(&e) => {} // a reset: closed too
+        Ok(_) => bail!("deadlines: your server sent something to a client that sent nothing"),
+        Err(_) => bail!(
+            "deadlines: a client that sent nothing was still connected {} s later, with the \
+             deadline at {} s: give `conn` a read timeout, and let the error it causes end \
+             the loop (retrying the read makes the deadline useless)",
+            waited.as_secs(),
+            idle.as_secs()
+        ),
+    }
+
+    // A client that sends lines and never reads: the replies fill the buffers, the server's
+    // `write_all` blocks, and only a write deadline frees it. We see the hang-up as an error
+    // of our own blocked write.
+    let greedy = dial(&addr.to_string())?;
+    greedy.set_write_timeout(Some(STEP_TIMEOUT))?;
+    let lines = [[b'x'; 1023].as_slice(), b"\n"].concat().repeat(64);
+    let deadline = Instant::now() + 3 * STEP_TIMEOUT;
+    let mut written = 0;
+    while Instant::now() < deadline && written < (512 << 20) {
+        match (&greedy).write_all(&lines) {
+            Ok(()) => written += lines.len(),
+            Err(e) if quiet(&e) => bail!(
+                "deadlines: a client that sends lines but never reads the replies held your \
+                 server: after {} KiB, it took nothing more for {} s, blocked writing a reply. \
+                 Give `conn` a write timeout too",
+                written >> 10,
+                STEP_TIMEOUT.as_secs()
+            ),
+            Err(_) => return Ok(()), // reset or broken pipe: the server hung up
+        }
+    }
+    bail!(
+        "deadlines: a client sent {} MiB and never read a reply, and your server took it all: \
+         does it write a reply to each line?",
+        written >> 20
+    )
+}
+
+/// The student's client against a raw server that answers only after the client's FIN, in
+/// three pieces, then against the real `tcp-server`.
+fn check_tcp_client_2(program: &Program) -> Result<()> {
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let addr = listener.local_addr()?.to_string();
+    let mut client = Running::start(program, &[&addr], None)?;
+    client.feed(b"hello\nworld\n")?;
+    let conn = accept_from(&listener, &mut client, &addr)?;
+
+    // Steps 2 and 4: every line, then the FIN.
+    let patience = Duration::from_secs(5);
+    conn.set_read_timeout(Some(patience))?;
+    let mut received = Vec::new();
+    let ended = (&conn).take(1 << 16).read_to_end(&mut received).is_ok();
+    if !ended {
+        if received == b"hello\nworld\n" {
+            bail!(
+                "step 4: your client sent both lines, then did not half-close within {} s: at \
+                 the end of the input call `shutdown(Shutdown::Write)`, so the server learns \
+                 that no more lines are coming{}",
+                patience.as_secs(),
+                client.said()
+            );
+        }
+        bail!(
+            "step 2: your client sent `{}` and then nothing for {} s: send every line without \
+             waiting for a reply (this server answers after your FIN){}",
+            shown(&received),
+            patience.as_secs(),
+            client.said()
+        );
+    }
+    if received != b"hello\nworld\n" {
+        bail!(
+            "step 2: the server received `{}` before your FIN, not `hello` and `world`, each \
+             with its newline",
+            shown(&received)
+        );
+    }
+
+    // Step 3: the replies, late and in pieces, then our FIN.
+    for piece in [&b"HEL"[..], b"LO\nWOR", b"LD\n"] {
+        thread::sleep(Duration::from_millis(300)); // the pieces' spacing, not a wait for anything
+        let _ = (&conn).write_all(piece); // a client that left early is reported below
+    }
+    drop(conn);
+    let status = client.wait_exit(STEP_TIMEOUT).context(
+        "step 3: the server sent every reply and closed its side, and your client did not end: \
+         leave the read loop when read returns 0",
+    )?;
+    let stdout = client.stdout.snapshot();
+    if stdout != ["HELLO", "WORLD"] {
+        let printed = stdout.join("\n");
+        if !printed.is_empty() && "HELLO\nWORLD".starts_with(&printed) {
+            bail!(
+                "step 3: your client printed `{}` and ended before the rest of the replies came \
+                 (the server sent them in three pieces): one read is not one reply; read until \
+                 read returns 0{}",
+                printed.escape_debug(),
+                client.said()
+            );
+        }
+        bail!(
+            "step 3: the replies were `HELLO` and `WORLD`; your client printed {stdout:?}{}",
+            client.said()
+        );
+    }
+    if !status.success() {
+        bail!(
+            "your client ended with {}{}",
+            check::describe(status),
+            client.said()
+        );
+    }
+
+    // The real tcp-server.
+    let (server, addr) =
+        check::start_server(&real("tcp-server")?, &["--listen", "127.0.0.1:0"], None)?;
+    let (status, stdout, stderr) = check::run_to_end(
+        program,
+        &[&addr.to_string()],
+        "hello\nstraße, 你好\n".as_bytes(),
+        STEP_TIMEOUT,
+    )
+    .context("with tcp-server and the lines `hello` and `straße, 你好`")?;
+    if stdout != ["HELLO", "STRASSE, 你好"] || !status.success() {
+        bail!(
+            "with tcp-server and the lines `hello` and `straße, 你好`, your client printed \
+             {stdout:?} and ended with {} {}{}",
+            check::describe(status),
+            stderr.join(" "),
+            server.said()
+        );
+    }
+    Ok(())
+}
+
+/// A real partner program of the workspace, built if needed.
+fn real(name: &str) -> Result<Program> {
+    Ok(Program {
+        path: check::partner(name)?,
+        label: name.to_owned(),
+    })
+}
+
+/// Connects to the student's server, within the step timeout.
+fn dial(addr: &str) -> Result<TcpStream> {
+    let addr: SocketAddr = addr.parse()?;
+    TcpStream::connect_timeout(&addr, STEP_TIMEOUT)
+        .with_context(|| format!("could not connect to your server at {addr}"))
+}
+
+/// Waits for the student's client to connect to `listener`, while it runs.
+fn accept_from(listener: &TcpListener, client: &mut Running, addr: &str) -> Result<TcpStream> {
+    listener.set_nonblocking(true)?;
+    let deadline = Instant::now() + STEP_TIMEOUT;
+    loop {
+        match listener.accept() {
+            Ok((conn, _)) => {
+                conn.set_nonblocking(false)?;
+                return Ok(conn);
+            }
+            Err(e) if e.kind() == ErrorKind::WouldBlock => {}
+            Err(e) => return Err(e).context("the check's server could not accept"),
+        }
+        if let Ok(status) = client.wait_exit(Duration::ZERO) {
+            bail!(
+                "step 1: your client ended ({}) without connecting to {addr}, its first \
+                 argument{}",
+                check::describe(status),
+                client.said()
+            );
+        }
+        if Instant::now() >= deadline {
+            bail!(
+                "step 1: your client did not connect to {addr}, its first argument, within {} s{}",
+                STEP_TIMEOUT.as_secs(),
+                client.said()
+            );
+        }
+        thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Reads up to and including the next newline, at most `limit` bytes; what came before an
+/// error, a timeout or the peer's FIN is returned as it is.
+fn read_line_from(reader: &mut impl BufRead, limit: u64) -> Vec<u8> {
+    let mut line = Vec::new();
+    let _ = reader.take(limit).read_until(b'\n', &mut line);
+    line
+}
+
+/// Whether a read or write error is a timeout (WouldBlock on Unix, TimedOut on Windows),
+/// not a closed connection.
+fn quiet(error: &io::Error) -> bool {
+    matches!(error.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut)
+}
+
+/// Bytes a peer sent, for a message: text where it is text, escaped where it is not.
+fn shown(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).escape_debug().to_string()
 }
