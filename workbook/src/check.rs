@@ -105,6 +105,16 @@ impl Running {
         Ok(())
     }
 
+    /// Writes `bytes` to the program's stdin and leaves it open, as a person typing a line
+    /// and thinking about the next one; [`Running::feed`] ends the input.
+    pub fn type_in(&mut self, bytes: &[u8]) -> Result<()> {
+        if let Some(stdin) = self.child.stdin.as_mut() {
+            // A program that exits without reading its input is not our error here.
+            let _ = stdin.write_all(bytes).and_then(|()| stdin.flush());
+        }
+        Ok(())
+    }
+
     /// Waits for a stdout line that satisfies `found`, and returns it.
     ///
     /// Fails after `timeout`, or when the program exits first, with `what` ("its

@@ -14,7 +14,8 @@ use crate::check::{self, Running, STEP_TIMEOUT};
 use crate::exercise::{Exercise, Mistake, Program};
 
 /// In the order of the chapter: the notes' server and client, then the answers to its
-/// problems 1 (a line read whole), 2 (a deadline on each client) and 5 (half-close).
+/// problems 1 (a line read whole), 2 (a deadline on each client), 5 (half-close) and 6
+/// (deadlines in the client).
 pub const EXERCISES: &[Exercise] = &[
     Exercise {
         name: "tcp-server-1",
@@ -119,6 +120,32 @@ pub const EXERCISES: &[Exercise] = &[
             },
         ],
         check: check_tcp_client_2,
+    },
+    Exercise {
+        name: "tcp-client-3",
+        lesson: "TCP client",
+        chapter: "tcp.md",
+        title: "deadlines on the dial and on a silent server, none on a person typing (answer 6)",
+        hints: &[
+            "Two waits can last for ever: the handshake, and the replies once everything is sent. Neither is the time a person takes to type the next line.",
+            "Step 1: `TcpStream::connect_timeout(&server, TIMEOUT)` takes a `SocketAddr` (parsed above) and gives up on a handshake that does not complete in time.",
+            "Step 3: a timeout while `sender.is_finished()` is false means nothing: the person is still typing. Once it is true, start a clock, `silent_since.get_or_insert_with(Instant::now)`, and `bail!` when `since.elapsed() >= TIMEOUT`; a reply sets `silent_since = None`.",
+        ],
+        mistakes: &[
+            Mistake {
+                name: "forever",
+                caught_by: "kept your client waiting",
+            },
+            Mistake {
+                name: "eager",
+                caught_by: "while the input was still open",
+            },
+            Mistake {
+                name: "plainconnect",
+                caught_by: "connect_timeout",
+            },
+        ],
+        check: check_tcp_client_3,
     },
 ];
 
@@ -394,7 +421,7 @@ fn check_tcp_server_3(program: &Program) -> Result<()> {
     )?;
     if stdout != ["HELLO"] {
         bail!(
-            "tcp-client sent `hello` and printed {stdout:?} ({}: {}){}",
+            "steps 4 and 5: tcp-client sent `hello` and printed {stdout:?} ({}: {}){}",
             check::describe(status),
             stderr.join(" "),
             server.said()
@@ -541,6 +568,102 @@ fn check_tcp_client_2(program: &Program) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// The student's client against the real `tcp-server` with a person who pauses longer than
+/// the deadline, a server that accepts and never answers, and one whose handshake never
+/// completes.
+fn check_tcp_client_3(program: &Program) -> Result<()> {
+    // The exercise's TIMEOUT, and a pause longer than it.
+    let timeout = Duration::from_secs(5);
+    let thinking = timeout + Duration::from_secs(2);
+
+    // A person who types a line, reads the reply, and thinks before the next one.
+    let (server, addr) =
+        check::start_server(&real("tcp-server")?, &["--listen", "127.0.0.1:0"], None)?;
+    let mut client = Running::start(program, &[&addr.to_string()], None)?;
+    client.type_in(b"hello\n")?;
+    client
+        .wait_for_line(
+            "the reply `HELLO` to the line `hello` typed",
+            STEP_TIMEOUT,
+            |line| line == "HELLO",
+        )
+        .map_err(|e| anyhow::anyhow!("with tcp-server: {e}{}", server.said()))?;
+    thread::sleep(thinking); // the person thinking: the stimulus, not a wait for readiness
+    if let Ok(status) = client.wait_exit(Duration::ZERO) {
+        bail!(
+            "step 3: your client ended ({}) while the input was still open, after {} s with \
+             no new line typed: a person may think for minutes; count the server's silence \
+             only once the sending thread is done (`sender.is_finished()`){}",
+            check::describe(status),
+            thinking.as_secs(),
+            client.said()
+        );
+    }
+    client.feed(b"world\n")?;
+    let status = client.wait_exit(STEP_TIMEOUT)?;
+    let stdout = client.stdout.snapshot();
+    if stdout != ["HELLO", "WORLD"] || !status.success() {
+        bail!(
+            "with tcp-server and the lines `hello` and (after a pause) `world`, your client \
+             printed {stdout:?} and ended with {}{}",
+            check::describe(status),
+            client.said()
+        );
+    }
+
+    // A server that accepts (its kernel completes the handshake) and never answers.
+    let silent = TcpListener::bind("127.0.0.1:0")?;
+    let addr = silent.local_addr()?.to_string();
+    let (status, stdout, _) = within_deadline(program, &[&addr, "anyone?"]).context(
+        "step 3: a server that accepted and never answered kept your client waiting: once \
+             every line is sent, give up after TIMEOUT of silence",
+    )?;
+    if status.success() {
+        bail!(
+            "step 3: no reply came, and your client ended with success (printing {stdout:?}): \
+             a silent server is an error, `bail!` with the reason"
+        );
+    }
+
+    // A server whose accept queue is full: Linux drops the SYN, the handshake never completes.
+    let full = TcpListener::bind("127.0.0.1:0")?;
+    let queued = fill_accept_queue(full.local_addr()?)?;
+    if queued.is_some() {
+        let addr = full.local_addr()?.to_string();
+        let (status, _, _) = within_deadline(program, &[&addr, "anyone?"]).context(
+            "step 1: the handshake never completed (the server's accept queue is full) and \
+             your client kept waiting: dial with `TcpStream::connect_timeout`",
+        )?;
+        if status.success() {
+            bail!("step 1: the connection was never made, and your client ended with success");
+        }
+    }
+    Ok(())
+}
+
+/// Runs the student's client to its end, which must come within the step timeout.
+fn within_deadline(
+    program: &Program,
+    args: &[&str],
+) -> Result<(std::process::ExitStatus, Vec<String>, Vec<String>)> {
+    check::run_to_end(program, args, b"", STEP_TIMEOUT)
+}
+
+/// Fills the accept queue of a listener that never accepts, so that the next `connect`
+/// gets no answer (Linux drops a SYN when the queue is full). Returns the connections
+/// that keep it full, or `None` where the OS refuses instead of ignoring.
+fn fill_accept_queue(addr: SocketAddr) -> Result<Option<Vec<TcpStream>>> {
+    let mut queued = Vec::new();
+    for _ in 0..4096 {
+        match TcpStream::connect_timeout(&addr, Duration::from_millis(300)) {
+            Ok(stream) => queued.push(stream),
+            Err(e) if quiet(&e) => return Ok(Some(queued)),
+            Err(_) => return Ok(None),
+        }
+    }
+    Ok(None)
 }
 
 /// A real partner program of the workspace, built if needed.
