@@ -75,8 +75,12 @@ impl Running {
     /// Starts `program` with `args` in `dir` (the current folder when `None`).
     pub fn start(program: &Program, args: &[&str], dir: Option<&Path>) -> Result<Running> {
         let mut command = Command::new(&program.path);
+        // A backtrace would bury the one line that says what went wrong: a student's `main`
+        // that returns an error prints it, and a `todo!()` its message.
         command
             .args(args)
+            .env_remove("RUST_BACKTRACE")
+            .env_remove("RUST_LIB_BACKTRACE")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());

@@ -356,7 +356,7 @@ impl Progress {
         let Ok(text) = fs::read_to_string(Self::path()) else {
             return Ok(progress);
         };
-        for line in text.lines() {
+        for line in text.lines().filter(|line| !line.starts_with('#')) {
             let mut fields = line.split_whitespace();
             if let (Some(name), Some(done), Some(hints)) =
                 (fields.next(), fields.next(), fields.next())
