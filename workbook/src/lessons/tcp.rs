@@ -14,8 +14,8 @@ use crate::check::{self, Running, STEP_TIMEOUT};
 use crate::exercise::{Exercise, Mistake, Program};
 
 /// In the order of the chapter: the notes' server and client, then the answers to its
-/// problems 1 (a line read whole), 2 (a deadline on each client), 5 (half-close) and 6
-/// (deadlines in the client).
+/// problems 1 (a line read whole), 2 (a deadline on each client), 3 (a cap on clients),
+/// 5 (half-close) and 6 (deadlines in the client).
 pub const EXERCISES: &[Exercise] = &[
     Exercise {
         name: "tcp-server-1",
@@ -98,6 +98,28 @@ pub const EXERCISES: &[Exercise] = &[
             },
         ],
         check: check_tcp_server_3,
+    },
+    Exercise {
+        name: "tcp-server-4",
+        lesson: "TCP server",
+        chapter: "tcp.md",
+        title: "a cap on the clients served at once; one more is told `busy:` (answer 3)",
+        hints: &[
+            "The accept loop and every client's thread share one counter: an `AtomicUsize` in an `Arc`, changed with `fetch_add` and `fetch_sub`, which need no lock.",
+            "`fetch_add(1, ..)` returns the count *before* adding: if it was already `max` or more, this client is one too many; take the 1 back off and call `refuse(conn, max)`.",
+            "In the thread, after `handle(conn, idle);` comes `clients.fetch_sub(1, Ordering::SeqCst);`: the place is free again, whatever ended the connection.",
+        ],
+        mistakes: &[
+            Mistake {
+                name: "offbyone",
+                caught_by: "was served too",
+            },
+            Mistake {
+                name: "noreturn",
+                caught_by: "give the place back",
+            },
+        ],
+        check: check_tcp_server_4,
     },
     Exercise {
         name: "tcp-client-2",
@@ -470,6 +492,73 @@ fn check_tcp_server_3(program: &Program) -> Result<()> {
         "deadlines: a client sent {} MiB and never read a reply, and your server took it all: \
          does it write a reply to each line?",
         written >> 20
+    )
+}
+
+/// The student's server with a cap of one: a second client is told `busy:`, and is served
+/// once the first has left.
+fn check_tcp_server_4(program: &Program) -> Result<()> {
+    let (mut server, addr) = check::start_server(program, &["127.0.0.1:0", "5", "1"], None)?;
+    let addr = addr.to_string();
+
+    // The first client takes the one place: its line is answered.
+    let first = dial(&addr)?;
+    first.set_read_timeout(Some(STEP_TIMEOUT))?;
+    (&first).write_all(b"first\n")?;
+    let reply = read_line_from(&mut BufReader::new(&first), 1 << 16);
+    if reply != b"FIRST\n" {
+        // A server that stopped at a gap is dying: let it finish, so its message is shown.
+        let _ = server.wait_exit(Duration::from_millis(500));
+        bail!(
+            "steps 2 to 5: the first client sent `first` and got `{}`, not `FIRST`{}",
+            shown(&reply),
+            server.said()
+        );
+    }
+
+    // The real tcp-client, one over the cap.
+    let (status, stdout, stderr) = check::run_to_end(
+        &real("tcp-client")?,
+        &["--connect", &addr, "--message", "second", "--timeout", "3"],
+        b"",
+        STEP_TIMEOUT,
+    )?;
+    if stdout == ["SECOND"] {
+        bail!(
+            "the cap: with a cap of 1 and one client served, a second client was served too: \
+             `fetch_add` returns the count before adding; refuse when it is `max` or more"
+        );
+    }
+    if status.success() || !stderr.join(" ").contains("busy") {
+        bail!(
+            "the cap: a client over the cap of 1 should read a `busy:` line; tcp-client \
+             printed {stdout:?} and said: {}{}",
+            stderr.join(" "),
+            server.said()
+        );
+    }
+
+    // The first client leaves: its place is free, and a new client is served. Only trying
+    // tells when the server has noticed the FIN, so try a few times, a little apart.
+    drop(first);
+    let deadline = Instant::now() + STEP_TIMEOUT;
+    let mut last = Vec::new();
+    while Instant::now() < deadline {
+        let next = dial(&addr)?;
+        next.set_read_timeout(Some(STEP_TIMEOUT))?;
+        (&next).write_all(b"next\n")?;
+        last = read_line_from(&mut BufReader::new(&next), 1 << 16);
+        if last == b"NEXT\n" {
+            return Ok(());
+        }
+        thread::sleep(Duration::from_millis(200));
+    }
+    bail!(
+        "the cap: after the only client left (and a client over the cap was refused), new \
+         clients still got `{}` for {} s: give the place back when a client's thread ends, \
+         and when you refuse one",
+        shown(last.strip_suffix(b"\n").unwrap_or(&last)),
+        STEP_TIMEOUT.as_secs()
     )
 }
 
