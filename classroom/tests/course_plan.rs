@@ -145,9 +145,9 @@ fn the_course_plan_sessions_add_up_and_match_the_pages() {
 fn every_lesson_chapter_has_a_teaching_page_of_the_same_name() {
     let summary_path = kit_dir().join("../SUMMARY.md");
     let summary = fs::read_to_string(&summary_path).expect("the book's SUMMARY.md");
-    // Pages that teach no lesson of their own: the book's front matter and its reference
-    // part (the glossary, and the appendix for maintainers).
-    let front_matter = ["introduction.md", "tour.md", "glossary.md"];
+    // Pages that teach no lesson of their own: the book's front matter (the tour and the
+    // workbook among it) and its reference part (the glossary, the appendix for maintainers).
+    let front_matter = ["introduction.md", "tour.md", "workbook.md", "glossary.md"];
     let chapters: Vec<&str> = summary
         .lines()
         .filter_map(|line| {

@@ -84,3 +84,30 @@ fn an_unknown_exercise_is_a_clear_error() {
     assert!(stderr.contains("no exercise named \"nope-9\""), "{stderr}");
     assert!(stderr.contains("list"), "{stderr}");
 }
+
+#[test]
+fn the_book_page_lists_every_exercise_and_each_chapter_names_its_own() {
+    let docs = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs/src");
+    let page = std::fs::read_to_string(docs.join("workbook.md")).expect("docs/src/workbook.md");
+    for exercise in lessons::all() {
+        assert!(
+            page.contains(&format!("| `{}` |", exercise.name)),
+            "docs/src/workbook.md does not list {}",
+            exercise.name
+        );
+        let chapter = std::fs::read_to_string(docs.join(exercise.chapter))
+            .unwrap_or_else(|e| panic!("{}: cannot read its chapter: {e}", exercise.name));
+        // A range such as "`tcp-server-1` to `tcp-server-4`" names the ones between too.
+        let lesson = exercise
+            .name
+            .rsplit_once('-')
+            .map_or(exercise.name, |(l, _)| l);
+        assert!(
+            chapter.contains(&format!("`{}`", exercise.name))
+                || chapter.contains(&format!("`{lesson}-1` to `{lesson}-")),
+            "docs/src/{} does not name its exercise {}",
+            exercise.chapter,
+            exercise.name
+        );
+    }
+}
