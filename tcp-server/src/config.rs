@@ -22,8 +22,8 @@ pub struct Config {
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub max_clients: usize,
 
-    /// Seconds a client may stay silent (or leave our replies unread) before the
-    /// server hangs up on it.
+    /// Seconds a client may take to send each whole line (or leave our replies unread)
+    /// before the server hangs up on it: one byte now and then does not keep it.
     #[arg(long, value_name = "SECS", default_value_t = 300,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub idle_timeout: u64,

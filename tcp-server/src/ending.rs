@@ -4,8 +4,16 @@
 use std::io::{self, ErrorKind};
 use std::time::Duration;
 
+use crate::deadline::LineTooSlow;
+
 /// Says in words why a client's connection ended with `error`.
 pub fn why(error: &io::Error, idle_timeout: Duration) -> String {
+    if let Some(slow) = error
+        .get_ref()
+        .and_then(|e| e.downcast_ref::<LineTooSlow>())
+    {
+        return slow.to_string(); // A line begun and never finished: a dripping client.
+    }
     match error.kind() {
         ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted => {
             "connection reset by the peer (RST: it vanished without closing)".to_owned()

@@ -34,12 +34,14 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 
 pub use crate::config::Config;
+use crate::deadline::LineDeadline;
 pub use crate::line::{Line, MAX_LINE, read_line};
 use crate::slots::ClientSlot;
 
 pub mod bind_advice;
 pub mod busy;
 mod config;
+pub mod deadline;
 pub mod ending;
 pub mod line;
 pub mod slots;
@@ -129,16 +131,17 @@ pub fn run(config: &Config) -> Result<()> {
 /// I/O error otherwise (a reset, a timeout).
 pub fn handle(stream: &TcpStream, idle_timeout: Duration) -> io::Result<()> {
     // Deadlines: without them, a client that never sends (or never reads) would hold this
-    // thread and its socket for ever. An expired one makes `read` or `write` fail.
-    stream.set_read_timeout(Some(idle_timeout))?;
+    // thread and its socket for ever. An expired one makes `read` or `write` fail. Each
+    // line must arrive whole within the window (see `deadline`), not merely each byte.
     stream.set_write_timeout(Some(idle_timeout))?;
     // TCP delivers a stream of bytes, not messages: one `read` may return half a line or
     // three lines. The buffered reader collects bytes until it has a whole line.
-    let mut reader = BufReader::new(stream);
+    let mut reader = BufReader::new(LineDeadline::new(stream, idle_timeout));
     let mut writer = stream;
     let mut line = Vec::with_capacity(256);
     loop {
-        // 4. Read one line.
+        // 4. Read one line, within --idle-timeout.
+        reader.get_mut().next_line();
         let reply = match read_line(&mut reader, &mut line)? {
             Line::End => return Ok(()),
             Line::Complete | Line::Cut => shout(&line),

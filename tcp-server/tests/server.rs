@@ -285,3 +285,33 @@ fn netcat_as_a_client_gets_uppercase_replies() {
     assert!(output.status.success());
     assert_eq!(output.stdout, b"FROM NETCAT\nSECOND LINE\n");
 }
+
+#[test]
+fn a_client_dripping_a_line_loses_its_slot_at_the_line_deadline() {
+    // One slot, and a deadline of 1 s; the dripper sends a byte every 250 ms, well inside
+    // the deadline of each read, but never a whole line.
+    let server = start(&["--idle-timeout", "1", "--max-clients", "1"]);
+    let dripper = connect(server.addr());
+    let dripper_addr = dripper.local_addr().expect("own address");
+    server.stdout.wait_for("connected", STEP_TIMEOUT);
+    let wanted = format!("{dripper_addr} disconnected: timed out: no whole line within 1 s");
+    let started = Instant::now();
+    let mut dropped = false;
+    for _ in 0..40 {
+        if server.stdout.snapshot().iter().any(|l| l.contains(&wanted)) {
+            dropped = true;
+            break;
+        }
+        if (&dripper).write_all(b"x").is_err() || started.elapsed() > STEP_TIMEOUT {
+            break;
+        }
+        thread::sleep(Duration::from_millis(250)); // the drip's pace, not a deadline
+    }
+    assert!(
+        dropped,
+        "the dripping client kept its slot: {:?}",
+        server.stdout.snapshot()
+    );
+    // Its slot is free again: a newcomer is served, not told busy.
+    assert_eq!(ask(&mut client(&server), b"newcomer\n"), b"NEWCOMER\n");
+}
