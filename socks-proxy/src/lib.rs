@@ -20,6 +20,7 @@
 //! The byte layouts of every message live in [`wire`], as pure functions; this file only
 //! moves bytes between sockets and those functions.
 
+pub mod escape;
 pub mod wire;
 
 use std::collections::HashSet;
@@ -396,8 +397,8 @@ fn socks5(mut handshake: Handshake<'_>, config: &Config) -> Result<String> {
         if !credentials.accept(&attempt) {
             refuse(client, &wire::encode_auth_reply(false));
             bail!(
-                "SOCKS5 authentication failed for user {:?}",
-                String::from_utf8_lossy(&attempt.username)
+                "SOCKS5 authentication failed for user \"{}\"",
+                escape::escape_bytes(&attempt.username)
             );
         }
         handshake.send(&wire::encode_auth_reply(true))?;
@@ -864,13 +865,12 @@ fn resolve(target: &Target) -> Result<Vec<SocketAddr>, String> {
     match target {
         Target::Addr(addr) => Ok(vec![*addr]),
         Target::Name(name, _) if is_reserved_invalid(name.as_str()) => Err(format!(
-            "cannot resolve {}: names under .invalid never resolve (RFC 6761)",
-            name.as_str()
+            "cannot resolve {name}: names under .invalid never resolve (RFC 6761)"
         )),
         Target::Name(name, port) => (name.as_str(), *port)
             .to_socket_addrs()
             .map(Iterator::collect)
-            .map_err(|error| format!("cannot resolve {}: {error}", name.as_str())),
+            .map_err(|error| format!("cannot resolve {name}: {error}")),
     }
 }
 

@@ -114,6 +114,13 @@ impl DomainName {
     }
 }
 
+/// For logs and error messages: the client's text, escaped ([`crate::escape`]).
+impl fmt::Display for DomainName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        crate::escape::Escaped(&self.0).fmt(f)
+    }
+}
+
 impl TryFrom<String> for DomainName {
     type Error = WireError;
 
@@ -158,11 +165,12 @@ impl From<SocketAddr> for Target {
     }
 }
 
+/// For logs and error messages: a name is the client's text, so it is shown escaped.
 impl fmt::Display for Target {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Target::Addr(addr) => write!(f, "{addr}"),
-            Target::Name(name, port) => write!(f, "{}:{port}", name.as_str()),
+            Target::Name(name, port) => write!(f, "{name}:{port}"),
         }
     }
 }
@@ -513,7 +521,7 @@ pub struct AuthRequest {
 impl fmt::Debug for AuthRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AuthRequest")
-            .field("username", &String::from_utf8_lossy(&self.username))
+            .field("username", &crate::escape::escape_bytes(&self.username))
             .field("password", &"<hidden>")
             .finish()
     }
