@@ -2,27 +2,13 @@
 //! `tcp-server`, and against `nc -l`.
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
-use testkit::{ChildGuard, Lines, Running, STEP_TIMEOUT, Server, accept, binary, have_program};
+use testkit::{Running, STEP_TIMEOUT, Server, accept, binary, have_program};
 
-fn tcp_client(addr: &str, extra: &[&str]) -> Command {
-    let mut command = Command::new(binary("tcp-client"));
-    command.args(["--connect", addr]).args(extra);
-    command.stdin(Stdio::null());
-    command
-}
+mod support;
 
-fn test_listener() -> (TcpListener, String) {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("a free loopback port");
-    let addr = listener.local_addr().expect("its address").to_string();
-    (listener, addr)
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use support::{netcat_listening, tcp_client, test_listener, text};
 
 #[test]
 fn client_sends_each_message_then_half_closes_and_prints_the_replies() {
@@ -205,29 +191,10 @@ fn client_talks_to_netcat_as_a_server() {
     if !have_program("nc", &["-h"]) {
         return;
     }
-    // -l: listen, on port 0 (any free port); -v: print that port on stderr, our readiness
-    // signal; -n: numeric addresses; -N: FIN at the end of stdin. nc -l quits as soon as the
-    // client half-closes, so its reply is queued up front.
-    let mut nc = Command::new("nc");
-    nc.args(["-lvnN", "127.0.0.1", "0"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut nc = ChildGuard(nc.spawn().expect("start nc"));
-    let mut nc_in = nc.0.stdin.take().expect("piped");
-    nc_in.write_all(b"HI CLIENT\n").expect("queue the reply");
-    drop(nc_in);
-    let nc_stderr = Lines::collect(nc.0.stderr.take().expect("piped"));
-    let nc_stdout = Lines::collect(nc.0.stdout.take().expect("piped"));
-    let listening = nc_stderr.wait_for("Listening on", STEP_TIMEOUT);
-    let port = listening
-        .rsplit(' ')
-        .next()
-        .expect("nc names its port last");
-    let addr = format!("127.0.0.1:{port}");
-
-    let output = Running::spawn(&mut tcp_client(&addr, &["--message", "hi netcat"])).finish();
-    nc_stdout.wait_for("hi netcat", STEP_TIMEOUT);
+    // nc -l on port 0 (see `netcat_listening`), its reply queued up front.
+    let nc = netcat_listening(b"HI CLIENT\n");
+    let output = Running::spawn(&mut tcp_client(&nc.addr, &["--message", "hi netcat"])).finish();
+    nc.stdout.wait_for("hi netcat", STEP_TIMEOUT);
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert_eq!(output.stdout, b"HI CLIENT\n");
 }

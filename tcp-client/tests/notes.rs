@@ -3,23 +3,19 @@
 //! `tcp-client` handling the same server (the pattern of the classroom's spot-the-bug).
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
 use std::process::{Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use testkit::{ChildGuard, Lines, Running, STEP_TIMEOUT, Server, accept, binary, have_program};
+use testkit::{ChildGuard, Running, STEP_TIMEOUT, Server, accept, have_program};
+
+mod support;
+
+use support::{netcat_listening, tcp_client, test_listener, text};
 
 fn notes_client(addr: &str, message: Option<&str>) -> Command {
     let mut command = Command::new(testkit::example("tcp-client", "notes-tcp-client"));
     command.arg(addr).args(message);
-    command.stdin(Stdio::null());
-    command
-}
-
-fn hardened_client(addr: &str, extra: &[&str]) -> Command {
-    let mut command = Command::new(binary("tcp-client"));
-    command.args(["--connect", addr]).args(extra);
     command.stdin(Stdio::null());
     command
 }
@@ -32,16 +28,6 @@ fn spawn_with_input(command: &mut Command, input: &'static [u8]) -> Running {
     stdin.write_all(input).expect("write the input");
     drop(stdin); // the end of the input
     running
-}
-
-fn test_listener() -> (TcpListener, String) {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("a free loopback port");
-    let addr = listener.local_addr().expect("its address").to_string();
-    (listener, addr)
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 #[test]
@@ -64,26 +50,9 @@ fn notes_client_talks_to_netcat_listening() {
         return;
     }
     // nc -l on port 0, its port printed on stderr (-v); its reply queued up front.
-    let mut nc = Command::new("nc");
-    nc.args(["-lvnN", "127.0.0.1", "0"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut nc = ChildGuard(nc.spawn().expect("start nc"));
-    let mut nc_in = nc.0.stdin.take().expect("piped");
-    nc_in.write_all(b"HI NOTES\n").expect("queue the reply");
-    drop(nc_in);
-    let nc_stderr = Lines::collect(nc.0.stderr.take().expect("piped"));
-    let nc_stdout = Lines::collect(nc.0.stdout.take().expect("piped"));
-    let listening = nc_stderr.wait_for("Listening on", STEP_TIMEOUT);
-    let port = listening
-        .rsplit(' ')
-        .next()
-        .expect("nc names its port last");
-
-    let addr = format!("127.0.0.1:{port}");
-    let output = Running::spawn(&mut notes_client(&addr, Some("hi netcat"))).finish();
-    nc_stdout.wait_for("hi netcat", STEP_TIMEOUT);
+    let nc = netcat_listening(b"HI NOTES\n");
+    let output = Running::spawn(&mut notes_client(&nc.addr, Some("hi netcat"))).finish();
+    nc.stdout.wait_for("hi netcat", STEP_TIMEOUT);
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert_eq!(output.stdout, b"HI NOTES\n");
 }
@@ -118,7 +87,7 @@ fn notes_client_takes_one_read_as_the_whole_reply() {
 
     // The hardened client reads until the server closes, however the bytes are cut.
     let (listener, addr) = test_listener();
-    let hardened = spawn_with_input(&mut hardened_client(&addr, &[]), b"hello\nworld\n");
+    let hardened = spawn_with_input(&mut tcp_client(&addr, &[]), b"hello\nworld\n");
     let mut stream = accept(&listener);
     let mut received = Vec::new();
     stream
@@ -155,7 +124,7 @@ fn notes_client_waits_for_ever_for_a_silent_server() {
     drop(notes); // killed: it would have waited for ever
 
     let (listener, addr) = test_listener();
-    let hardened = Running::spawn(&mut hardened_client(
+    let hardened = Running::spawn(&mut tcp_client(
         &addr,
         &["--message", "anyone?", "--timeout", "1"],
     ));
@@ -189,7 +158,7 @@ fn notes_client_prints_a_servers_control_characters_raw() {
 
     // The hardened client shows them escaped: readable, and obeyed by no terminal.
     let (listener, addr) = test_listener();
-    let hardened = Running::spawn(&mut hardened_client(&addr, &["--message", "hi"]));
+    let hardened = Running::spawn(&mut tcp_client(&addr, &["--message", "hi"]));
     let mut stream = accept(&listener);
     let mut received = Vec::new();
     stream
