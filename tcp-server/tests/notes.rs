@@ -9,14 +9,12 @@ use std::time::{Duration, Instant};
 use assert_cmd::Command;
 use testkit::{STEP_TIMEOUT, Server, binary, connect, have_program};
 
+mod support;
+
+use support::{netcat, start};
+
 fn notes_server() -> Server {
     Server::start_example("tcp-server", "notes-tcp-server", &["127.0.0.1:0"])
-}
-
-fn hardened_server(extra: &[&str]) -> Server {
-    let mut args = vec!["--listen", "127.0.0.1:0"];
-    args.extend_from_slice(extra);
-    Server::start("tcp-server", &args)
 }
 
 /// Reads one reply line (with its newline).
@@ -84,12 +82,7 @@ fn notes_server_answers_netcat() {
     }
     let server = notes_server();
     // -N: half-close after the end of stdin; the server reads 0 and closes, so nc ends.
-    let output = Command::new("nc")
-        .args(["-N", "127.0.0.1", &server.addr().port().to_string()])
-        .write_stdin("from nc\n")
-        .timeout(STEP_TIMEOUT)
-        .output()
-        .expect("run nc");
+    let output = netcat(&server, "from nc\n");
     assert!(output.status.success());
     assert_eq!(output.stdout, b"FROM NC\n");
 }
@@ -114,7 +107,7 @@ fn notes_server_takes_one_read_as_one_message() {
     assert_eq!(reply_line(&peer), "\u{FFFD}好\n".as_bytes());
 
     // The hardened server waits for the end of the line, then answers it whole.
-    let hardened = hardened_server(&[]);
+    let hardened = start(&[]);
     let mut peer = connect(hardened.addr());
     peer.write_all(first).expect("send");
     peer.set_read_timeout(Some(Duration::from_millis(300)))
@@ -146,7 +139,7 @@ fn notes_server_keeps_a_silent_client_for_ever() {
     ));
 
     // The hardened server hangs up after --idle-timeout and says why.
-    let hardened = hardened_server(&["--idle-timeout", "1"]);
+    let hardened = start(&["--idle-timeout", "1"]);
     let silent = connect(hardened.addr());
     let mut rest = Vec::new();
     (&silent)
@@ -167,7 +160,7 @@ fn notes_server_gives_every_client_a_thread_without_a_cap() {
     assert!(threads(notes.pid()) > CLIENTS, "a thread per client");
 
     // The hardened server serves --max-clients and tells the next one it is busy.
-    let hardened = hardened_server(&["--max-clients", "5"]);
+    let hardened = start(&["--max-clients", "5"]);
     let _served: Vec<TcpStream> = (0..5).map(|_| connect(hardened.addr())).collect();
     wait_for_lines(&hardened, "connected", 5);
     let sixth = connect(hardened.addr());

@@ -9,11 +9,9 @@ use std::time::{Duration, Instant};
 use assert_cmd::Command;
 use testkit::{STEP_TIMEOUT, Server, binary, connect, have_program, ipv6_available};
 
-fn start(extra: &[&str]) -> Server {
-    let mut args = vec!["--listen", "127.0.0.1:0"];
-    args.extend_from_slice(extra);
-    Server::start("tcp-server", &args)
-}
+mod support;
+
+use support::{netcat, start};
 
 /// Sends `request` and reads one reply line (with its newline).
 fn ask(reader: &mut BufReader<TcpStream>, request: &[u8]) -> Vec<u8> {
@@ -274,14 +272,7 @@ fn netcat_as_a_client_gets_uppercase_replies() {
         return;
     }
     let server = start(&[]);
-    let port = server.addr().port().to_string();
-    // -N: after the end of stdin, half-close (FIN) and wait for the server to close.
-    let output = Command::new("nc")
-        .args(["-N", "127.0.0.1", &port])
-        .write_stdin("from netcat\nsecond line\n")
-        .timeout(STEP_TIMEOUT)
-        .output()
-        .expect("run nc");
+    let output = netcat(&server, "from netcat\nsecond line\n");
     assert!(output.status.success());
     assert_eq!(output.stdout, b"FROM NETCAT\nSECOND LINE\n");
 }
