@@ -20,6 +20,7 @@
 //! The byte layouts of every message live in [`wire`], as pure functions; this file only
 //! moves bytes between sockets and those functions.
 
+pub mod dual_stack;
 pub mod escape;
 pub mod wire;
 
@@ -291,7 +292,7 @@ pub fn serve(listener: &TcpListener, config: Arc<Config>) {
                 continue;
             }
         };
-        let Ok(peer) = client.peer_addr() else {
+        let Ok(peer) = dual_stack::peer_addr(&client) else {
             continue; // Reset before we got to it: nothing to serve.
         };
         let Some(slot) = ClientSlot::take(&clients, config.max_clients) else {
@@ -486,7 +487,7 @@ fn socks4(mut handshake: Handshake<'_>, config: &Config) -> Result<String> {
     };
     if request.command == Command::Bind {
         // SOCKS4 replies carry IPv4 addresses only, so it can listen on IPv4 only.
-        if !client.local_addr()?.is_ipv4() {
+        if !dual_stack::local_addr(client)?.is_ipv4() {
             refuse(client, &rejected);
             bail!("SOCKS4 BIND needs an IPv4 address to listen on; rejected");
         }
@@ -554,7 +555,7 @@ fn bind<R: AsRef<[u8]>>(
         }
     };
     // 6. Listen, on the address the client reached us on, on a port the OS chooses.
-    let local_ip = client.local_addr()?.ip();
+    let local_ip = dual_stack::local_addr(client)?.ip();
     let listener = match TcpListener::bind((local_ip, 0)) {
         Ok(listener) => listener,
         Err(error) => {
@@ -698,7 +699,7 @@ impl<'a> Handshake<'a> {
         client.set_write_timeout(Some(limit))?;
         Ok(Handshake {
             client,
-            peer: client.peer_addr()?,
+            peer: dual_stack::peer_addr(client)?,
             received: Vec::new(),
             started: Instant::now(),
             limit,
@@ -798,11 +799,10 @@ fn connect(target: &Target, client: &TcpStream, config: &Config) -> Result<TcpSt
         code: ReplyCode::HostUnreachable,
         reason,
     })?;
-    let client_ip = client
-        .peer_addr()
+    let client_ip = dual_stack::peer_addr(client)
         .map(|a| a.ip())
         .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
-    let proxy = client.local_addr().unwrap_or(UNSPECIFIED);
+    let proxy = dual_stack::local_addr(client).unwrap_or(UNSPECIFIED);
     let deadline = Instant::now() + config.connect_timeout();
     let mut last = Refusal {
         code: ReplyCode::HostUnreachable,
@@ -1126,7 +1126,7 @@ fn udp_associate(handshake: Handshake<'_>, announced: &Target, config: &Config) 
     let client_addr = handshake.peer;
     // 6. Open the relay socket on the address the client reached us on: the one address
     //    we know it can reach. Never 0.0.0.0, which would listen on every network.
-    let local_ip = control.local_addr()?.ip();
+    let local_ip = dual_stack::local_addr(control)?.ip();
     let relay = match UdpSocket::bind((local_ip, 0)) {
         Ok(relay) => relay,
         Err(error) => {

@@ -206,7 +206,12 @@ pub struct UdpEcho {
 
 impl UdpEcho {
     pub fn start() -> UdpEcho {
-        let socket = UdpSocket::bind("127.0.0.1:0").expect("a free loopback port");
+        UdpEcho::start_on("127.0.0.1")
+    }
+
+    /// Listens on `ip`:0 (pass "127.0.0.1" or "::1").
+    pub fn start_on(ip: &str) -> UdpEcho {
+        let socket = UdpSocket::bind((ip, 0)).expect("a free loopback port");
         let addr = socket.local_addr().expect("bound address");
         socket
             .set_read_timeout(Some(Duration::from_millis(50)))
