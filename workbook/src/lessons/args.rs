@@ -10,10 +10,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
+use crate::check::scratch::Scratch;
 use crate::check::{self, STEP_TIMEOUT};
 use crate::exercise::{Exercise, Mistake, Program};
 
@@ -347,51 +348,4 @@ fn run_os(program: &Program, args: &[OsString], dir: &Path) -> Result<Finished> 
         stdout: read(&out_path)?,
         stderr: read(&err_path)?,
     })
-}
-
-/// A scratch folder of its own for one check, under the system's temporary folder; removed
-/// with everything in it when dropped.
-#[derive(Debug)]
-pub(crate) struct Scratch(PathBuf);
-
-impl Scratch {
-    /// A new, empty folder whose name says which check made it.
-    pub(crate) fn new(what: &str) -> Result<Scratch> {
-        static MADE: AtomicUsize = AtomicUsize::new(0);
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos());
-        let path = std::env::temp_dir().join(format!(
-            "workbook-{what}-{}-{}-{nanos}",
-            std::process::id(),
-            MADE.fetch_add(1, Ordering::Relaxed)
-        ));
-        // `create_dir`, not `create_dir_all`: it fails if the folder exists, so two checks
-        // never share one.
-        fs::create_dir(&path)
-            .with_context(|| format!("cannot create the scratch folder {}", path.display()))?;
-        Ok(Scratch(path))
-    }
-
-    /// The folder.
-    pub(crate) fn path(&self) -> &Path {
-        &self.0
-    }
-
-    /// Writes `contents` to `relative` inside the folder, creating the folders between.
-    pub(crate) fn file(&self, relative: impl AsRef<Path>, contents: &[u8]) -> Result<PathBuf> {
-        let path = self.0.join(relative);
-        if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent)
-                .with_context(|| format!("cannot create {}", parent.display()))?;
-        }
-        fs::write(&path, contents).with_context(|| format!("cannot write {}", path.display()))?;
-        Ok(path)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
 }

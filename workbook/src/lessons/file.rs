@@ -15,9 +15,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
+use crate::check::scratch::Scratch;
 use crate::check::{self, Running, STEP_TIMEOUT};
 use crate::exercise::{Exercise, Mistake, Program};
-use crate::lessons::args::Scratch;
 
 /// In the order of the chapter: the notes' pair, then answer 3 (half-close and the
 /// confirmation), then answer 4 (the name is data).

@@ -3,6 +3,8 @@
 //!
 //! Unlike the lessons' test helpers (`testkit`), nothing here panics: a failed check is the
 //! normal case for a student's unfinished program, and its message is the lesson.
+//!
+//! * [`scratch`]: a folder of its own for each check that needs files.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::SocketAddr;
@@ -16,6 +18,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, anyhow, bail};
 
 use crate::exercise::Program;
+
+pub mod scratch;
 
 /// The longest any one step of a check waits: a server's first line, a reply, an exit.
 pub const STEP_TIMEOUT: Duration = Duration::from_secs(10);
