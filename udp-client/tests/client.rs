@@ -2,56 +2,14 @@
 //! and sees exactly what the client sends), and against the real `udp-server`.
 
 use std::io::{ErrorKind, Write};
-use std::net::{SocketAddr, UdpSocket};
-use std::process::{Command, Output, Stdio};
+use std::net::UdpSocket;
+use std::process::{Command, Stdio};
 
-use testkit::{Running, STEP_TIMEOUT, Server, binary, ipv6_available};
+use testkit::{Running, Server, binary, ipv6_available};
 
-fn udp_client(addr: impl ToString, extra: &[&str]) -> Command {
-    let mut command = Command::new(binary("udp-client"));
-    command.args(["--connect", &addr.to_string()]).args(extra);
-    command.stdin(Stdio::null());
-    command
-}
+mod support;
 
-/// Runs the client to the end with `input` typed on its keyboard.
-fn run_typing(mut command: Command, input: &[u8]) -> Output {
-    command.stdin(Stdio::piped());
-    let mut client = Running::spawn(&mut command);
-    let mut keyboard = client.stdin().expect("stdin is piped");
-    keyboard.write_all(input).expect("type the input");
-    drop(keyboard); // Ctrl-D
-    client.finish()
-}
-
-/// A socket that plays the server, on a free loopback port.
-fn test_server() -> (UdpSocket, SocketAddr) {
-    let socket = UdpSocket::bind("127.0.0.1:0").expect("a free loopback port");
-    socket
-        .set_read_timeout(Some(STEP_TIMEOUT))
-        .expect("can set a read timeout");
-    let addr = socket.local_addr().expect("its address");
-    (socket, addr)
-}
-
-fn receive(socket: &UdpSocket) -> (Vec<u8>, SocketAddr) {
-    let mut buffer = vec![0; 65_536];
-    let (len, from) = socket
-        .recv_from(&mut buffer)
-        .unwrap_or_else(|e| panic!("no datagram within {STEP_TIMEOUT:?}: {e}"));
-    buffer.truncate(len);
-    (buffer, from)
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn udp_server(extra: &[&str]) -> Server {
-    let mut args = vec!["--listen", "127.0.0.1:0"];
-    args.extend_from_slice(extra);
-    Server::start("udp-server", &args)
-}
+use support::{receive, run_typing, test_server, text, udp_client, udp_server};
 
 #[test]
 fn client_sends_each_message_as_one_datagram_and_prints_each_reply() {

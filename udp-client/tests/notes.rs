@@ -3,15 +3,17 @@
 //! hardened `udp-client` handling the same situation.
 
 use std::io::{BufRead, BufReader, Write};
-use std::net::{SocketAddr, UdpSocket};
+use std::net::UdpSocket;
 use std::process::{Command, Output, Stdio};
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use testkit::{
-    ChildGuard, Running, STEP_TIMEOUT, Server, binary, example, have_program, ipv6_available,
-};
+use testkit::{ChildGuard, Running, STEP_TIMEOUT, Server, example, have_program, ipv6_available};
+
+mod support;
+
+use support::{receive, run_typing, test_server, text, udp_client, udp_server};
 
 fn notes_client(args: &[&str]) -> Command {
     let mut command = Command::new(example("udp-client", "notes-udp-client"));
@@ -19,51 +21,9 @@ fn notes_client(args: &[&str]) -> Command {
     command
 }
 
-fn lesson_client(addr: SocketAddr, extra: &[&str]) -> Command {
-    let mut command = Command::new(binary("udp-client"));
-    command.args(["--connect", &addr.to_string()]).args(extra);
-    command.stdin(Stdio::null());
-    command
-}
-
-/// Runs `command` to the end with `input` on its stdin.
-fn run_typing(mut command: Command, input: &[u8]) -> Output {
-    command.stdin(Stdio::piped());
-    let mut client = Running::spawn(&mut command);
-    let mut keyboard = client.stdin().expect("stdin is piped");
-    keyboard.write_all(input).expect("type the input");
-    drop(keyboard); // Ctrl-D
-    client.finish()
-}
-
-fn lesson_server() -> Server {
-    Server::start("udp-server", &["--listen", "127.0.0.1:0"])
-}
-
-/// A socket that plays the server, on a free loopback port.
-fn test_server() -> (UdpSocket, SocketAddr) {
-    let socket = UdpSocket::bind("127.0.0.1:0").expect("a free loopback port");
-    socket
-        .set_read_timeout(Some(STEP_TIMEOUT))
-        .expect("can set a read timeout");
-    let addr = socket.local_addr().expect("its address");
-    (socket, addr)
-}
-
-fn receive(socket: &UdpSocket) -> (Vec<u8>, SocketAddr) {
-    let mut buffer = vec![0; 65_536];
-    let (len, from) = socket.recv_from(&mut buffer).expect("a datagram in time");
-    buffer.truncate(len);
-    (buffer, from)
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
 #[test]
 fn notes_client_talks_to_the_lesson_server() {
-    let server = lesson_server();
+    let server = udp_server(&[]);
     let addr = server.addr().to_string();
     let output = Running::spawn(&mut notes_client(&[&addr, "hello"])).finish();
     assert!(output.status.success(), "{}", text(&output.stderr));
@@ -201,7 +161,7 @@ fn notes_client_waits_for_ever_for_a_lost_reply_and_the_lesson_gives_up() {
     drop(child); // killed
 
     // The lesson waits `--timeout`, then says what silence means.
-    let output = Running::spawn(&mut lesson_client(
+    let output = Running::spawn(&mut udp_client(
         addr,
         &["--message", "anyone?", "--timeout", "0.2"],
     ))
@@ -233,7 +193,7 @@ fn notes_client_cuts_a_long_reply_silently_and_the_lesson_does_not() {
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert_eq!(output.stdout.len(), 4096 + 1, "4096 bytes and a newline");
     // The lesson's buffer holds any datagram.
-    let output = answered_with(lesson_client(addr, &["--message", "x"]), &socket, &long);
+    let output = answered_with(udp_client(addr, &["--message", "x"]), &socket, &long);
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert_eq!(output.stdout.len(), 5000 + 1);
 }
@@ -251,7 +211,7 @@ fn notes_client_prints_a_servers_control_characters_raw_and_the_lesson_escapes_t
         "the ESC byte reaches the terminal"
     );
     // The lesson shows the ESC as an escape: the terminal sees only printable text.
-    let output = answered_with(lesson_client(addr, &["--message", "hi"]), &socket, hostile);
+    let output = answered_with(udp_client(addr, &["--message", "hi"]), &socket, hostile);
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert_eq!(text(&output.stdout), "HI \\u{1b}[31mRED\n");
 }
@@ -260,7 +220,7 @@ fn notes_client_prints_a_servers_control_characters_raw_and_the_lesson_escapes_t
 fn notes_client_stops_at_a_line_too_big_for_a_datagram_and_the_lesson_goes_on() {
     // Weakness (too big): the OS refuses to send 65,508 bytes, and the notes' `?` ends the
     // client, so "after" is never sent.
-    let server = lesson_server();
+    let server = udp_server(&[]);
     let mut input = b"before\n".to_vec();
     input.extend(vec![b'x'; 65_508]);
     input.extend_from_slice(b"\nafter\n");
@@ -272,7 +232,7 @@ fn notes_client_stops_at_a_line_too_big_for_a_datagram_and_the_lesson_goes_on() 
         assert!(stderr.contains("Message too long"), "{stderr}");
     }
     // The lesson refuses that line before sending, says why, and sends the next one.
-    let output = run_typing(lesson_client(server.addr(), &[]), &input);
+    let output = run_typing(udp_client(server.addr(), &[]), &input);
     assert_eq!(text(&output.stdout), "BEFORE\nAFTER\n");
     assert!(text(&output.stderr).contains("nothing was sent; split it"));
 }
@@ -290,7 +250,7 @@ fn notes_client_says_only_connection_refused_when_nothing_listens() {
     }
     assert!(!stderr.contains("udp-server"), "{stderr}");
     // The lesson says what it means and how to start the server.
-    let output = Running::spawn(&mut lesson_client(addr, &["--message", "hello"])).finish();
+    let output = Running::spawn(&mut udp_client(addr, &["--message", "hello"])).finish();
     let stderr = text(&output.stderr);
     assert!(stderr.contains("udp-server running?"), "{stderr}");
     if cfg!(target_os = "linux") {
