@@ -18,6 +18,11 @@ pub(crate) fn fail(stream: &TcpStream, reason: &str) {
     say_last_line(stream, &Outcome::Failed(reason.to_owned()).to_line());
 }
 
+/// Before our `OK`: sends `busy: <reason>` and closes; the sender may try again later.
+pub(crate) fn busy(stream: &TcpStream, reason: &str) {
+    say_last_line(stream, &Answer::Busy(reason.to_owned()).to_line());
+}
+
 /// Tells a sender over the [`MAX_SENDERS`] cap that we are busy, without ever blocking the
 /// accept loop: a short write timeout, and only what has already arrived is read away.
 pub(crate) fn refuse_busy(stream: &TcpStream) {

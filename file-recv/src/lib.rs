@@ -4,7 +4,7 @@
 //! | step | the notes (Go)              | here                                                  |
 //! |------|-----------------------------|-------------------------------------------------------|
 //! | 1    | `net.Listen("tcp", a)`      | [`TcpListener::bind`], after checking the directory   |
-//! | 2    | `listener.Accept()`         | [`TcpListener::incoming`]; a thread per sender with `--keep-serving` |
+//! | 2    | `listener.Accept()`         | [`TcpListener::incoming`]; a thread per sender (`one_file`: one past `OK`) |
 //! | 3    | `conn.Read(buf)`: the name  | one bounded line, `FILE <size> <name>`, and the name checked |
 //! | 4    | `conn.Write("ok")`          | `OK`, or `error: <reason>` for a name, size or file we refuse |
 //! | 5    | `os.Create` + read until 0  | a temporary file, exactly `<size>` bytes, hashed and synced; then renamed |
@@ -13,7 +13,8 @@
 //! This file holds the steps, top to bottom. The wire format is in [`protocol`]; each piece
 //! of machinery is in a module named for what it does: [`names`] (which names are allowed),
 //! `saving` (temporary file, syncing, rename), `cleanup` (Ctrl-C), `senders` (the cap),
-//! `deadline`, `closing` (a last line without RST) and `advice` (errors in words).
+//! `one_file` (one file, then exit), `deadline` (whole announcement, minimum progress),
+//! `closing` (a last line without RST) and `advice` (errors in words).
 
 use std::fmt::Display;
 use std::fs;
@@ -21,14 +22,15 @@ use std::io::{self, BufRead, BufReader, ErrorKind, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use sha2::{Digest, Sha256};
 
-use crate::deadline::Incoming;
+use crate::deadline::{Incoming, TooSlow};
+use crate::one_file::Turn;
 use crate::protocol::{Announcement, Answer, Outcome};
 use crate::saving::{BackgroundSync, Unfinished};
 use crate::senders::SenderSlot;
@@ -40,6 +42,7 @@ mod config;
 mod deadline;
 pub mod line;
 pub mod names;
+mod one_file;
 pub mod protocol;
 mod saving;
 mod senders;
@@ -66,6 +69,8 @@ struct Settings {
     allow_hidden: bool,
     max_size: u64,
     idle_timeout: Duration,
+    /// Without --keep-serving: whether a sender is past `OK` (see `one_file`).
+    one_file: Option<Arc<AtomicBool>>,
 }
 
 /// Runs the receiver: one file and exit, or for ever with `--keep-serving`.
@@ -91,6 +96,7 @@ pub fn run(config: &Config) -> Result<()> {
         allow_hidden: config.allow_hidden,
         max_size: config.max_size,
         idle_timeout: Duration::from_secs(config.idle_timeout),
+        one_file: (!config.keep_serving).then(|| Arc::new(AtomicBool::new(false))),
     });
     let senders = Arc::new(AtomicUsize::new(0));
 
@@ -110,20 +116,7 @@ pub fn run(config: &Config) -> Result<()> {
         let Ok(peer) = stream.peer_addr() else {
             continue; // Reset before we got to it.
         };
-        if !config.keep_serving {
-            // As in the notes: one sender at a time, and stop after the first stored file.
-            // A refused or failed transfer does not count: a port scanner or a typo must
-            // not end the program before the real file arrived.
-            if serve(&stream, peer, &settings) {
-                log(format_args!(
-                    "received one file; exiting (start with --keep-serving to receive more)"
-                ));
-                return Ok(());
-            }
-            continue;
-        }
-        // With --keep-serving: one thread per sender, so a slow one delays nobody, and at
-        // most MAX_SENDERS of them.
+        // One thread per sender, so a slow one delays nobody, and at most MAX_SENDERS.
         let Some(slot) = SenderSlot::take(&senders) else {
             log(format_args!(
                 "{peer} refused: already {MAX_SENDERS} senders"
@@ -135,8 +128,14 @@ pub fn run(config: &Config) -> Result<()> {
         let spawned = thread::Builder::new()
             .name(format!("sender {peer}"))
             .spawn(move || {
-                serve(&stream, peer, &settings);
+                let stored = serve(&stream, peer, &settings);
                 drop(slot);
+                // As in the notes, stop after the first stored file unless --keep-serving.
+                // A refused or failed transfer does not count: a port scanner or a typo
+                // must not end the program before the real file arrived.
+                if stored && settings.one_file.is_some() {
+                    one_file::finish();
+                }
             });
         if let Err(error) = spawned {
             log(format_args!(
@@ -169,6 +168,11 @@ fn serve(stream: &TcpStream, peer: SocketAddr, settings: &Settings) -> bool {
             closing::refuse(stream, &reason);
             false
         }
+        Err(Failure::Busy(reason)) => {
+            log(format_args!("{peer} refused: busy: {reason}"));
+            closing::busy(stream, &reason);
+            false
+        }
         Err(Failure::Failed(reason)) => {
             log(format_args!("{peer} failed: {reason}; nothing stored"));
             closing::fail(stream, &reason);
@@ -182,6 +186,8 @@ fn serve(stream: &TcpStream, peer: SocketAddr, settings: &Settings) -> bool {
 enum Failure {
     /// Before our `OK`: the sender is told `error: <reason>` and sends nothing.
     Refused(String),
+    /// Before our `OK`, for a sender that may try again: told `busy: <reason>`.
+    Busy(String),
     /// After our `OK`: the sender is told `error: <reason>` if it still listens.
     Failed(String),
 }
@@ -223,12 +229,9 @@ fn receive(stream: &TcpStream, peer: SocketAddr, settings: &Settings) -> Result<
             return Err(Failure::Refused(reason));
         }
     };
-    // From now on, each read may wait up to --idle-timeout.
-    reader
-        .get_mut()
-        .announced(idle)
-        .map_err(|e| Failure::Refused(format!("cannot set a timeout: {e}")))?;
     let announcement = Announcement::parse(&line).map_err(|e| Failure::Refused(e.to_string()))?;
+    // From now on, each window of --idle-timeout must bring its share of the content.
+    reader.get_mut().announced(idle, announcement.size);
     // The name comes from the network: one plain file name, or refused (see `names`).
     let checked = if settings.allow_hidden {
         check_name_allowing_hidden(&announcement.name)
@@ -253,6 +256,13 @@ fn receive(stream: &TcpStream, peer: SocketAddr, settings: &Settings) -> Result<
     // ANCHOR: answer
     // 4. Answer "OK". First refuse, before any content flows, a file we cannot store: one
     //    that exists, or a temporary file we cannot create (the content goes there first).
+    // Without --keep-serving, one file at a time: another sender past `OK` makes us busy.
+    let turn = match &settings.one_file {
+        Some(taken) => Some(Turn::take(taken).ok_or_else(|| {
+            Failure::Busy("another file is being received; try again later".into())
+        })?),
+        None => None,
+    };
     let target = settings.dir.join(name);
     saving::check_target(&target, name, settings.overwrite).map_err(Failure::Refused)?;
     let mut partial = Unfinished::create(&settings.dir)
@@ -265,6 +275,10 @@ fn receive(stream: &TcpStream, peer: SocketAddr, settings: &Settings) -> Result<
     // ANCHOR: content
     // 5. Copy exactly `size` bytes into the temporary file, computing their digest.
     let sha256 = receive_content(&mut reader, partial.file.as_file_mut(), size, idle)?;
+    reader
+        .get_mut()
+        .content_received(idle)
+        .map_err(|e| Failure::Failed(format!("cannot set a timeout: {e}")))?;
     // The sender now closes its side (FIN): `read` must return 0. More bytes mean the
     // sender and we disagree on the size, so what we hold is not the file it meant.
     match reader.fill_buf() {
@@ -297,6 +311,9 @@ fn receive(stream: &TcpStream, peer: SocketAddr, settings: &Settings) -> Result<
             )),
         })?;
     saving::sync_directory(&settings.dir);
+    if let Some(turn) = turn {
+        turn.keep();
+    }
     // ANCHOR_END: content
 
     // ANCHOR: confirm
@@ -344,6 +361,11 @@ fn receive_content(
             Err(e) if e.kind() == ErrorKind::Interrupted => continue,
             Err(e) => {
                 let doing = format!("sending (after {received} of {size} bytes)");
+                if let Some(slow) = e.get_ref().and_then(|e| e.downcast_ref::<TooSlow>()) {
+                    return Err(Failure::Failed(format!(
+                        "the sender is too slow {doing}: {slow}"
+                    )));
+                }
                 return Err(Failure::Failed(advice::network_problem(&e, idle, &doing)));
             }
         };

@@ -330,24 +330,26 @@ fn notes_receiver_waits_for_ever_on_a_silent_sender() {
     assert!(listing(&inbox).is_empty(), "nothing received");
     server.kill();
 
-    // file-recv gives the announcement a deadline (--idle-timeout): the silent sender is
-    // told why and dropped, and the sender waiting behind it is served.
+    // file-recv serves every sender on a thread of its own: the sender behind the silent
+    // one is served at once, long before the silent one's deadline (30 s by default); and
+    // the silent one is told why when its deadline passes (with --keep-serving, so that
+    // the receiver is still there to tell it).
     let (_scratch, inbox) = scratch();
-    let server = hardened_receiver(&inbox, &["--idle-timeout", "1"]);
+    let server = hardened_receiver(&inbox, &["--keep-serving", "--idle-timeout", "2"]);
     let mut silent = connect(server.addr());
     let mut next = connect(server.addr());
     next.write_all(b"FILE 5 next.txt\nhello")
         .expect("announce and send");
     next.shutdown(Shutdown::Write).expect("FIN");
     let mut reply = String::new();
+    next.read_to_string(&mut reply).expect("the answer");
+    assert!(reply.starts_with("OK\nDONE 5 "), "{reply:?}");
+    let mut reply = String::new();
     silent.read_to_string(&mut reply).expect("the notice");
     assert_eq!(
         reply,
-        "error: the sender stalled while announcing: no complete announcement within 1 s \
+        "error: the sender stalled while announcing: no complete announcement within 2 s \
          (--idle-timeout)\n"
     );
-    let mut reply = String::new();
-    next.read_to_string(&mut reply).expect("the answer");
-    assert!(reply.starts_with("OK\nDONE 5 "), "{reply:?}");
     assert_eq!(fs::read(inbox.join("next.txt")).expect("stored"), b"hello");
 }

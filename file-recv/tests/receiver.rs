@@ -905,3 +905,132 @@ fn ctrl_c_term_and_hup_remove_the_temporary_file_of_a_transfer_in_progress() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Slow senders: nobody holds a place for ever, and one-file mode never blocks the next.
+
+/// Announces `size` bytes of `drip.bin`, reads the `OK`, then sends one byte every 100 ms
+/// until the receiver answers or closes (at most 60 bytes); returns what it said.
+fn drip_after_ok(stream: &mut TcpStream, size: usize) -> String {
+    stream
+        .write_all(format!("FILE {size} drip.bin\n").as_bytes())
+        .expect("announce");
+    let mut ok = [0; 3];
+    stream.read_exact(&mut ok).expect("the answer");
+    assert_eq!(&ok, b"OK\n");
+    stream.set_nodelay(true).expect("nodelay");
+    stream
+        .set_read_timeout(Some(Duration::from_millis(100)))
+        .expect("timeout");
+    let mut reply = Vec::new();
+    for _ in 0..60 {
+        if stream.write_all(b"d").is_err() {
+            break; // The receiver closed: its answer is in our buffer.
+        }
+        let mut answer = [0; 512];
+        match stream.read(&mut answer) {
+            Ok(n) => {
+                reply.extend_from_slice(&answer[..n]);
+                break;
+            }
+            Err(e) if e.kind() == ErrorKind::WouldBlock || e.kind() == ErrorKind::TimedOut => {}
+            Err(_) => break,
+        }
+    }
+    stream
+        .set_read_timeout(Some(STEP_TIMEOUT))
+        .expect("timeout");
+    let mut rest = [0; 512];
+    while let Ok(n @ 1..) = stream.read(&mut rest) {
+        reply.extend_from_slice(&rest[..n]);
+        if reply.len() > 4096 {
+            break;
+        }
+    }
+    String::from_utf8(reply).expect("UTF-8")
+}
+
+#[test]
+fn receiver_drops_a_sender_that_drips_its_content_below_the_minimum_rate() {
+    // One byte every 100 ms: each read gets a byte well within the 1 s idle timeout, so
+    // only a minimum progress per window stops this sender.
+    let dir = target_dir();
+    let server = receiver(dir.path(), &["--keep-serving", "--idle-timeout", "1"]);
+    let before = listing(dir.path());
+    let mut stream = connect(server.addr());
+    let peer = stream.local_addr().expect("our address");
+    let reply = drip_after_ok(&mut stream, 100_000);
+    assert!(
+        reply.starts_with("error: the sender is too slow sending (after "),
+        "{reply:?}"
+    );
+    assert_failed_and_unchanged(&server, dir.path(), &before, peer, "less than the minimum");
+    assert_still_serves(&server, dir.path(), "after.txt");
+}
+
+#[test]
+fn one_file_mode_serves_the_next_sender_while_one_is_silent_and_one_drips() {
+    // The default 30 s deadline: a receiver serving one sender at a time would keep the
+    // third sender waiting behind the silent one far longer than this test's steps.
+    let dir = target_dir();
+    let mut server = receiver(dir.path(), &[]);
+    let silent = connect(server.addr());
+    let silent_peer = silent.local_addr().expect("our address");
+    wait_for_line(&server, &["storing files in"]);
+    // A sender past OK holds the one turn; the next is told busy at once, not kept waiting.
+    let mut dripping = connect(server.addr());
+    dripping
+        .write_all(b"FILE 100000 drip.bin\n")
+        .expect("announce");
+    let mut ok = [0; 3];
+    dripping
+        .read_exact(&mut ok)
+        .expect("OK while the silent one waits");
+    assert_eq!(&ok, b"OK\n");
+    let reply = send_file(server.addr(), "second.txt", b"x");
+    assert_eq!(
+        reply,
+        "busy: another file is being received; try again later\n"
+    );
+    // Once the turn is free again, the next file is stored and the receiver exits, while
+    // the silent sender is still connected.
+    drop(dripping);
+    let deadline = Instant::now() + STEP_TIMEOUT;
+    loop {
+        let reply = send_file(server.addr(), "third.txt", b"three");
+        if reply == done_line(b"three") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "not served: {reply:?}");
+        thread::sleep(Duration::from_millis(50));
+    }
+    assert!(server.wait_exit(STEP_TIMEOUT), "exit code 0");
+    let log = server.stdout.snapshot();
+    assert!(
+        !log.iter()
+            .any(|line| line.contains(&silent_peer.to_string())),
+        "the silent sender was never waited for: {log:#?}"
+    );
+    assert_eq!(
+        fs::read(dir.path().join("third.txt")).expect("stored"),
+        b"three"
+    );
+    assert!(!dir.path().join("second.txt").exists());
+    drop(silent);
+}
+
+#[test]
+fn one_file_mode_drops_a_dripping_sender_and_then_takes_a_file() {
+    let dir = target_dir();
+    let mut server = receiver(dir.path(), &["--idle-timeout", "1"]);
+    let mut stream = connect(server.addr());
+    let peer = stream.local_addr().expect("our address");
+    let reply = drip_after_ok(&mut stream, 100_000);
+    assert!(reply.contains("too slow"), "{reply:?}");
+    wait_for_line(&server, &[&format!("{peer} failed: "), "too slow"]);
+    assert_eq!(
+        send_file(server.addr(), "next.txt", b"next"),
+        done_line(b"next")
+    );
+    assert!(server.wait_exit(STEP_TIMEOUT), "exit code 0");
+}
