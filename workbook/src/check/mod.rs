@@ -4,11 +4,12 @@
 //! Unlike the lessons' test helpers (`testkit`), nothing here panics: a failed check is the
 //! normal case for a student's unfinished program, and its message is the lesson.
 //!
-//! * [`scratch`]: a folder of its own for each check that needs files.
+//! * [`scratch`]: a folder of its own for each check that needs files;
+//! * [`socket`]: the check's own end of a connection that the program under check dials.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -20,19 +21,24 @@ use anyhow::{Context, Result, anyhow, bail};
 use crate::exercise::Program;
 
 pub mod scratch;
+pub mod socket;
 
 /// The longest any one step of a check waits: a server's first line, a reply, an exit.
 pub const STEP_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The path of a real partner binary of the workspace (`tcp-client`, `file-recv`, ...),
-/// built first with the runner's profile, so it is never stale.
-pub fn partner(name: &str) -> Result<PathBuf> {
+/// A real partner binary of the workspace (`tcp-client`, `file-recv`, ...), named by its
+/// name in messages, built first with the runner's profile, so it is never stale.
+pub fn partner(name: &str) -> Result<Program> {
     let paths = testkit::binaries::build(&[name], true)
         .with_context(|| format!("could not build the partner program `{name}`"))?;
-    paths
+    let path = paths
         .into_iter()
         .next()
-        .with_context(|| format!("cargo built no `{name}`"))
+        .with_context(|| format!("cargo built no `{name}`"))?;
+    Ok(Program {
+        path,
+        label: name.to_owned(),
+    })
 }
 
 /// Output lines of a running program, collected by a background thread.
@@ -221,9 +227,22 @@ pub fn start_server(
     args: &[&str],
     dir: Option<&Path>,
 ) -> Result<(Running, SocketAddr)> {
+    start_server_at(program, args, dir, 1, "listener.local_addr()")
+}
+
+/// As [`start_server`], for a server whose `listening on` line is its step `step`, and
+/// whose bound address comes from the call `local_addr` (`socket.local_addr()?`): the
+/// messages say so.
+pub fn start_server_at(
+    program: &Program,
+    args: &[&str],
+    dir: Option<&Path>,
+    step: u32,
+    local_addr: &str,
+) -> Result<(Running, SocketAddr)> {
     let mut server = Running::start(program, args, dir)?;
     let line = server.wait_for_line(
-        &format!("`{}ADDR` (step 1)", common::LISTENING_PREFIX),
+        &format!("`{}ADDR` (step {step})", common::LISTENING_PREFIX),
         STEP_TIMEOUT,
         |line| line.starts_with(common::LISTENING_PREFIX),
     )?;
@@ -232,8 +251,8 @@ pub fn start_server(
         .parse()
         .map_err(|_| {
             anyhow!(
-                "step 1: {} printed {line:?}: after `{}` comes the address really bound, \
-                 such as 127.0.0.1:40000 (print `listener.local_addr()`)",
+                "step {step}: {} printed {line:?}: after `{}` comes the address really bound, \
+                 such as 127.0.0.1:40000 (print `{local_addr}`)",
                 program.label,
                 common::LISTENING_PREFIX
             )

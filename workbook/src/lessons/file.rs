@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 
 use crate::check::scratch::Scratch;
+use crate::check::socket::{self, Arrival, quiet};
 use crate::check::{self, Running, STEP_TIMEOUT};
 use crate::exercise::{Exercise, Mistake, Program};
 
@@ -142,14 +143,6 @@ fn partner_example(package: &str, example: &str) -> Result<Program> {
     Ok(Program {
         path,
         label: example.to_owned(),
-    })
-}
-
-/// A partner binary of the workspace (`file-recv`).
-fn partner(name: &str) -> Result<Program> {
-    Ok(Program {
-        path: check::partner(name)?,
-        label: name.to_owned(),
     })
 }
 
@@ -518,7 +511,7 @@ fn check_file_send_2(program: &Program) -> Result<()> {
     }
 
     // The real receiver: the whole protocol, the file stored, the sender's exit code 0.
-    let receiver = partner("file-recv")?;
+    let receiver = check::partner("file-recv")?;
     let inbox = scratch.path().join("in");
     let inbox_arg = inbox
         .to_str()
@@ -588,9 +581,7 @@ fn read_until(
         match conn.read(&mut chunk) {
             Ok(0) => return Ok(End::Closed),
             Ok(n) => buf.extend_from_slice(&chunk[..n]),
-            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
-                return Ok(End::TimedOut);
-            }
+            Err(e) if quiet(&e) => return Ok(End::TimedOut),
             Err(e) if e.kind() == ErrorKind::Interrupted => {}
             // A reset is the peer's way of closing, for these checks.
             Err(e) if e.kind() == ErrorKind::ConnectionReset => return Ok(End::Closed),
@@ -601,32 +592,19 @@ fn read_until(
 
 /// Accepts the student's sender, within [`STEP_TIMEOUT`], or says it ended first.
 fn accept_from(listener: &TcpListener, sender: &mut Running) -> Result<TcpStream> {
-    listener.set_nonblocking(true)?;
-    let deadline = Instant::now() + STEP_TIMEOUT;
-    loop {
-        match listener.accept() {
-            Ok((conn, _)) => {
-                conn.set_nonblocking(false)?;
-                return Ok(conn);
-            }
-            Err(e) if e.kind() == ErrorKind::WouldBlock => {}
-            Err(e) => return Err(e).context("accept failed"),
-        }
-        if let Ok(status) = sender.wait_exit(Duration::ZERO) {
-            bail!(
-                "step 3: your program ended ({}) without connecting{}",
-                check::describe(status),
-                sender.said()
-            );
-        }
-        if Instant::now() >= deadline {
-            bail!(
-                "step 3: your program did not connect within {} s{}",
-                STEP_TIMEOUT.as_secs(),
-                sender.said()
-            );
-        }
-        std::thread::sleep(Duration::from_millis(10));
+    match socket::arrival(listener, sender, STEP_TIMEOUT)? {
+        Arrival::Connected(conn) => Ok(conn),
+        Arrival::Failed(e) => Err(e).context("accept failed"),
+        Arrival::Ended(status) => bail!(
+            "step 3: your program ended ({}) without connecting{}",
+            check::describe(status),
+            sender.said()
+        ),
+        Arrival::Late => bail!(
+            "step 3: your program did not connect within {} s{}",
+            STEP_TIMEOUT.as_secs(),
+            sender.said()
+        ),
     }
 }
 

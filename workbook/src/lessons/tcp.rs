@@ -3,13 +3,14 @@
 //! raw peer of the check's own that does what TCP allows and a friendly peer never does
 //! (a line in pieces, a reply after the FIN, a client that never reads).
 
-use std::io::{self, BufRead, BufReader, ErrorKind, Read, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
+use crate::check::socket::{self, Arrival, quiet};
 use crate::check::{self, Running, STEP_TIMEOUT};
 use crate::exercise::{Exercise, Mistake, Program};
 
@@ -174,7 +175,7 @@ pub const EXERCISES: &[Exercise] = &[
 /// The student's server against the real `tcp-client`, twice at once.
 fn check_tcp_server_1(program: &Program) -> Result<()> {
     let (server, addr) = check::start_server(program, &["127.0.0.1:0"], None)?;
-    let client = real("tcp-client")?;
+    let client = check::partner("tcp-client")?;
     let addr = addr.to_string();
 
     // Steps 2 to 5, with the real client: one line, its reply.
@@ -283,8 +284,11 @@ fn check_tcp_client_1(program: &Program) -> Result<()> {
     }
 
     // The real tcp-server, with lines from the input.
-    let (server, addr) =
-        check::start_server(&real("tcp-server")?, &["--listen", "127.0.0.1:0"], None)?;
+    let (server, addr) = check::start_server(
+        &check::partner("tcp-server")?,
+        &["--listen", "127.0.0.1:0"],
+        None,
+    )?;
     let (status, stdout, stderr) = check::run_to_end(
         program,
         &[&addr.to_string()],
@@ -310,7 +314,7 @@ fn check_tcp_server_2(program: &Program) -> Result<()> {
     let (server, addr) = check::start_server(program, &["127.0.0.1:0"], None)?;
 
     let (status, stdout, stderr) = check::run_to_end(
-        &real("tcp-client")?,
+        &check::partner("tcp-client")?,
         &[
             "--connect",
             &addr.to_string(),
@@ -429,7 +433,7 @@ fn check_tcp_server_3(program: &Program) -> Result<()> {
     let idle = Duration::from_secs(1);
     let (server, addr) = check::start_server(program, &["127.0.0.1:0", "1"], None)?;
     let (status, stdout, stderr) = check::run_to_end(
-        &real("tcp-client")?,
+        &check::partner("tcp-client")?,
         &[
             "--connect",
             &addr.to_string(),
@@ -518,7 +522,7 @@ fn check_tcp_server_4(program: &Program) -> Result<()> {
 
     // The real tcp-client, one over the cap.
     let (status, stdout, stderr) = check::run_to_end(
-        &real("tcp-client")?,
+        &check::partner("tcp-client")?,
         &["--connect", &addr, "--message", "second", "--timeout", "3"],
         b"",
         STEP_TIMEOUT,
@@ -641,8 +645,11 @@ fn check_tcp_client_2(program: &Program) -> Result<()> {
     }
 
     // The real tcp-server.
-    let (server, addr) =
-        check::start_server(&real("tcp-server")?, &["--listen", "127.0.0.1:0"], None)?;
+    let (server, addr) = check::start_server(
+        &check::partner("tcp-server")?,
+        &["--listen", "127.0.0.1:0"],
+        None,
+    )?;
     let (status, stdout, stderr) = check::run_to_end(
         program,
         &[&addr.to_string()],
@@ -671,8 +678,11 @@ fn check_tcp_client_3(program: &Program) -> Result<()> {
     let thinking = timeout + Duration::from_secs(2);
 
     // A person who types a line, reads the reply, and thinks before the next one.
-    let (server, addr) =
-        check::start_server(&real("tcp-server")?, &["--listen", "127.0.0.1:0"], None)?;
+    let (server, addr) = check::start_server(
+        &check::partner("tcp-server")?,
+        &["--listen", "127.0.0.1:0"],
+        None,
+    )?;
     let mut client = Running::start(program, &[&addr.to_string()], None)?;
     client.type_in(b"hello\n")?;
     client
@@ -758,14 +768,6 @@ fn fill_accept_queue(addr: SocketAddr) -> Result<Option<Vec<TcpStream>>> {
     Ok(None)
 }
 
-/// A real partner program of the workspace, built if needed.
-fn real(name: &str) -> Result<Program> {
-    Ok(Program {
-        path: check::partner(name)?,
-        label: name.to_owned(),
-    })
-}
-
 /// Connects to the student's server, within the step timeout.
 fn dial(addr: &str) -> Result<TcpStream> {
     let addr: SocketAddr = addr.parse()?;
@@ -775,33 +777,20 @@ fn dial(addr: &str) -> Result<TcpStream> {
 
 /// Waits for the student's client to connect to `listener`, while it runs.
 fn accept_from(listener: &TcpListener, client: &mut Running, addr: &str) -> Result<TcpStream> {
-    listener.set_nonblocking(true)?;
-    let deadline = Instant::now() + STEP_TIMEOUT;
-    loop {
-        match listener.accept() {
-            Ok((conn, _)) => {
-                conn.set_nonblocking(false)?;
-                return Ok(conn);
-            }
-            Err(e) if e.kind() == ErrorKind::WouldBlock => {}
-            Err(e) => return Err(e).context("the check's server could not accept"),
-        }
-        if let Ok(status) = client.wait_exit(Duration::ZERO) {
-            bail!(
-                "step 1: your client ended ({}) without connecting to {addr}, its first \
-                 argument{}",
-                check::describe(status),
-                client.said()
-            );
-        }
-        if Instant::now() >= deadline {
-            bail!(
-                "step 1: your client did not connect to {addr}, its first argument, within {} s{}",
-                STEP_TIMEOUT.as_secs(),
-                client.said()
-            );
-        }
-        thread::sleep(Duration::from_millis(10));
+    match socket::arrival(listener, client, STEP_TIMEOUT)? {
+        Arrival::Connected(conn) => Ok(conn),
+        Arrival::Failed(e) => Err(e).context("the check's server could not accept"),
+        Arrival::Ended(status) => bail!(
+            "step 1: your client ended ({}) without connecting to {addr}, its first \
+             argument{}",
+            check::describe(status),
+            client.said()
+        ),
+        Arrival::Late => bail!(
+            "step 1: your client did not connect to {addr}, its first argument, within {} s{}",
+            STEP_TIMEOUT.as_secs(),
+            client.said()
+        ),
     }
 }
 
@@ -811,12 +800,6 @@ fn read_line_from(reader: &mut impl BufRead, limit: u64) -> Vec<u8> {
     let mut line = Vec::new();
     let _ = reader.take(limit).read_until(b'\n', &mut line);
     line
-}
-
-/// Whether a read or write error is a timeout (WouldBlock on Unix, TimedOut on Windows),
-/// not a closed connection.
-fn quiet(error: &io::Error) -> bool {
-    matches!(error.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut)
 }
 
 /// Bytes a peer sent, for a message: text where it is text, escaped where it is not.

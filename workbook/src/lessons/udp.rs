@@ -163,33 +163,12 @@ fn check_udp_client_2(program: &Program) -> Result<()> {
 ///
 /// As `check::start_server`, in the UDP lesson's terms: the socket is bound in step 2.
 fn start_student_server(program: &Program) -> Result<(Running, SocketAddr)> {
-    let mut server = Running::start(program, &["127.0.0.1:0"], None)?;
-    let line = server.wait_for_line(
-        &format!("`{}ADDR` (step 2)", common::LISTENING_PREFIX),
-        STEP_TIMEOUT,
-        |line| line.starts_with(common::LISTENING_PREFIX),
-    )?;
-    let addr = line[common::LISTENING_PREFIX.len()..]
-        .trim()
-        .parse()
-        .map_err(|_| {
-            anyhow!(
-                "step 2: {} printed {line:?}: after `{}` comes the address really bound, \
-                 such as 127.0.0.1:40000 (print `socket.local_addr()?`)",
-                program.label,
-                common::LISTENING_PREFIX
-            )
-        })?;
-    Ok((server, addr))
+    check::start_server_at(program, &["127.0.0.1:0"], None, 2, "socket.local_addr()?")
 }
 
 /// Starts the real `udp-server` on `listen` and waits for its `listening on` line.
 fn start_partner_server(listen: &str) -> Result<(Running, SocketAddr)> {
-    let server = Program {
-        path: check::partner("udp-server")?,
-        label: "udp-server".to_owned(),
-    };
-    check::start_server(&server, &["--listen", listen], None)
+    check::start_server(&check::partner("udp-server")?, &["--listen", listen], None)
 }
 
 /// A UDP socket of the check's own on IPv4 loopback, whose `recv` gives up after
@@ -358,10 +337,7 @@ fn answers_the_largest_datagram(server: &mut Running, addr: SocketAddr) -> Resul
 
 /// Steps 3 and 4 with the real `udp-client`: `hello`, and its reply.
 fn answers_the_real_client(server: &mut Running, addr: SocketAddr) -> Result<()> {
-    let client = Program {
-        path: check::partner("udp-client")?,
-        label: "udp-client".to_owned(),
-    };
+    let client = check::partner("udp-client")?;
     let addr = addr.to_string();
     let timeout = REPLY_WAIT.as_secs().to_string();
     let (status, stdout, stderr) = check::run_to_end(
