@@ -2,37 +2,17 @@
 //! `udp-client`, `nc -u`), and each of its named weaknesses made to happen, next to the
 //! hardened `udp-server` handling the same input.
 
-use std::io::Write;
 use std::net::{SocketAddr, UdpSocket};
 use std::process::{Command, Stdio};
 
 use testkit::{Running, STEP_TIMEOUT, Server, binary, have_program};
 
+mod support;
+
+use support::{netcat, round_trip, test_socket, udp_server};
+
 fn notes_server() -> Server {
     Server::start_example("udp-server", "notes-udp-server", &["127.0.0.1:0"])
-}
-
-fn lesson_server() -> Server {
-    Server::start("udp-server", &["--listen", "127.0.0.1:0"])
-}
-
-/// A socket of the test's own on IPv4 loopback, with bounded waits.
-fn test_socket() -> UdpSocket {
-    let socket = UdpSocket::bind("127.0.0.1:0").expect("a free loopback port");
-    socket
-        .set_read_timeout(Some(STEP_TIMEOUT))
-        .expect("can set a read timeout");
-    socket
-}
-
-/// Sends `datagram` to `server` and returns the reply, checking that the server sent it.
-fn round_trip(socket: &UdpSocket, server: SocketAddr, datagram: &[u8]) -> Vec<u8> {
-    socket.send_to(datagram, server).expect("send a datagram");
-    let mut buffer = vec![0; 65_536];
-    let (len, from) = socket.recv_from(&mut buffer).expect("a reply in time");
-    assert_eq!(from, server, "the reply comes from the server's address");
-    buffer.truncate(len);
-    buffer
 }
 
 #[test]
@@ -56,16 +36,7 @@ fn notes_server_answers_nc() {
         return;
     }
     let server = notes_server();
-    let port = server.addr().port().to_string();
-    // `-w1`: nc quits one second after its input ends, once the reply had time to come.
-    let mut command = Command::new("nc");
-    command.args(["-u", "-w1", "127.0.0.1", &port]);
-    command.stdin(Stdio::piped());
-    let mut nc = Running::spawn(&mut command);
-    let mut input = nc.stdin().expect("stdin is piped");
-    input.write_all(b"hello from nc\n").expect("type a line");
-    drop(input);
-    let output = nc.finish();
+    let output = netcat(&server, b"hello from nc\n");
     assert_eq!(String::from_utf8_lossy(&output.stdout), "HELLO FROM NC\n");
 }
 
@@ -74,7 +45,7 @@ fn notes_server_serves_two_clients_from_one_socket() {
     // "A UDP server is concurrent by default": both clients' datagrams wait, interleaved,
     // in the one socket's queue, and each reply goes to the address its datagram came from.
     let server = notes_server();
-    let (a, b) = (test_socket(), test_socket());
+    let (a, b) = (test_socket(server.addr()), test_socket(server.addr()));
     for round in 0..3 {
         a.send_to(format!("a {round}").as_bytes(), server.addr())
             .expect("send");
@@ -95,12 +66,12 @@ fn notes_server_cuts_a_long_datagram_silently_and_the_lesson_does_not() {
     // Weakness (small buffer): 5000 bytes in, 4096 back, and nothing says why.
     let long = vec![b'a'; 5000];
     let notes = notes_server();
-    let socket = test_socket();
+    let socket = test_socket(notes.addr());
     assert_eq!(round_trip(&socket, notes.addr(), &long), vec![b'A'; 4096]);
     notes.stdout.wait_for(": 4096 bytes", STEP_TIMEOUT);
 
     // The lesson's buffer holds any datagram (65,535 bytes): all 5000 come back.
-    let lesson = lesson_server();
+    let lesson = udp_server(&[]);
     assert_eq!(round_trip(&socket, lesson.addr(), &long), vec![b'A'; 5000]);
 }
 
@@ -108,20 +79,20 @@ fn notes_server_cuts_a_long_datagram_silently_and_the_lesson_does_not() {
 fn notes_server_turns_bytes_that_are_not_utf8_into_replacement_characters() {
     // Weakness (bytes turned into text): 0xFF is not UTF-8, so it comes back as U+FFFD.
     let notes = notes_server();
-    let socket = test_socket();
+    let socket = test_socket(notes.addr());
     assert_eq!(
         round_trip(&socket, notes.addr(), b"ab\xff"),
         "AB\u{FFFD}".as_bytes()
     );
     // The lesson upper-cases only the ASCII letters of such a datagram and keeps the rest.
-    let lesson = lesson_server();
+    let lesson = udp_server(&[]);
     assert_eq!(round_trip(&socket, lesson.addr(), b"ab\xff"), b"AB\xff");
 }
 
 /// Client A sends a datagram and vanishes before the reply comes back, so the reply finds
 /// nobody (an ICMP "port unreachable"); then client B asks. Returns B's reply, if any.
 fn vanish_then_ask(server: SocketAddr) -> Option<Vec<u8>> {
-    let b = test_socket();
+    let b = test_socket(server);
     // A queue of B's datagrams first, so the server is still busy when A is gone.
     for _ in 0..200 {
         b.send_to(b"busy", server).expect("send");
@@ -156,7 +127,7 @@ fn a_vanished_client_stops_the_notes_server_on_windows_only_and_never_the_lesson
         assert_eq!(answer.as_deref(), Some(&b"AFTER"[..]));
     }
     // The lesson skips that error (`receive_errors::is_peer_gone`) everywhere.
-    let lesson = lesson_server();
+    let lesson = udp_server(&[]);
     assert_eq!(
         vanish_then_ask(lesson.addr()).as_deref(),
         Some(&b"AFTER"[..])

@@ -1,44 +1,14 @@
 //! The real `udp-server` binary, talked to by sockets the test owns: the datagrams and the
 //! replies are exactly what the test sees on the wire.
 
-use std::io::Write;
-use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
+use std::net::UdpSocket;
 use std::process::{Command, Stdio};
 
 use testkit::{Running, STEP_TIMEOUT, Server, binary, have_program, ipv6_available};
 
-/// A socket of the test's own, on the same loopback as `server`, with bounded waits.
-fn test_socket(server: SocketAddr) -> UdpSocket {
-    let local = match server {
-        SocketAddr::V4(_) => SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
-        SocketAddr::V6(_) => SocketAddr::from((Ipv6Addr::LOCALHOST, 0)),
-    };
-    let socket = UdpSocket::bind(local).expect("a free loopback port");
-    socket
-        .set_read_timeout(Some(STEP_TIMEOUT))
-        .expect("can set a read timeout");
-    socket
-}
+mod support;
 
-/// Sends `datagram` to `server` and returns the reply, checking that the server sent it.
-fn round_trip(socket: &UdpSocket, server: SocketAddr, datagram: &[u8]) -> Vec<u8> {
-    socket.send_to(datagram, server).expect("send a datagram");
-    receive_from(socket, server)
-}
-
-fn receive_from(socket: &UdpSocket, server: SocketAddr) -> Vec<u8> {
-    let mut buffer = vec![0; 65_536];
-    let (len, from) = socket.recv_from(&mut buffer).expect("a reply in time");
-    assert_eq!(from, server, "the reply comes from the server's address");
-    buffer.truncate(len);
-    buffer
-}
-
-fn udp_server(extra: &[&str]) -> Server {
-    let mut args = vec!["--listen", "127.0.0.1:0"];
-    args.extend_from_slice(extra);
-    Server::start("udp-server", &args)
-}
+use support::{netcat, receive_from, round_trip, test_socket, udp_server};
 
 #[test]
 fn server_replies_upper_case_to_whoever_sent_the_datagram() {
@@ -61,16 +31,7 @@ fn nc_as_a_client_gets_its_datagram_upper_cased_newline_and_all() {
         return;
     }
     let server = udp_server(&[]);
-    let port = server.addr().port().to_string();
-    // `-w1`: nc quits one second after its input ends, once the reply had time to come.
-    let mut command = Command::new("nc");
-    command.args(["-u", "-w1", "127.0.0.1", &port]);
-    command.stdin(Stdio::piped());
-    let mut nc = Running::spawn(&mut command);
-    let mut input = nc.stdin().expect("stdin is piped");
-    input.write_all(b"hello from nc\n").expect("type a line");
-    drop(input);
-    let output = nc.finish();
+    let output = netcat(&server, b"hello from nc\n");
     // nc sends the newline too: it is part of the datagram, and comes back with it.
     assert_eq!(String::from_utf8_lossy(&output.stdout), "HELLO FROM NC\n");
     server
