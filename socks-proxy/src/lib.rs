@@ -22,6 +22,7 @@
 
 pub mod dual_stack;
 pub mod escape;
+pub mod slots;
 pub mod wire;
 
 use std::collections::HashSet;
@@ -34,7 +35,7 @@ use std::net::{
 #[cfg(target_os = "linux")]
 use std::os::fd::OwnedFd;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -47,6 +48,7 @@ use nix::{
     unistd::pipe2,
 };
 
+use slots::{Full, Slots};
 use wire::{Command, Method, ReplyCode, Socks4Status, Target, WireError};
 
 /// How many bytes one step of the relay may move: one `read`, or on Linux one `splice`
@@ -100,6 +102,12 @@ pub struct Config {
     #[arg(long, value_name = "N", default_value_t = 256,
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub max_clients: usize,
+
+    /// How many clients from one IP address are served at once, so that one address
+    /// cannot take every place of --max-clients and lock the others out.
+    #[arg(long, value_name = "N", default_value_t = 64,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub max_per_address: usize,
 
     /// Seconds a client has for the whole handshake (greeting, password, request). A
     /// client that stalls is dropped.
@@ -278,9 +286,10 @@ pub fn listen(addr: SocketAddr) -> Result<TcpListener> {
 /// Accepts clients for ever, each served on a thread of its own.
 pub fn serve(listener: &TcpListener, config: Arc<Config>) {
     QUIET.store(config.quiet, Ordering::Relaxed);
-    let clients = Arc::new(AtomicUsize::new(0));
+    let slots = Slots::new(config.max_clients, config.max_per_address);
     // ANCHOR: accept
-    // 2. Accept. One thread per client, at most --max-clients of them.
+    // 2. Accept. One thread per client, at most --max-clients of them, and at most
+    //    --max-per-address from any one address.
     for incoming in listener.incoming() {
         let client = match incoming {
             Ok(client) => client,
@@ -295,14 +304,22 @@ pub fn serve(listener: &TcpListener, config: Arc<Config>) {
         let Ok(peer) = dual_stack::peer_addr(&client) else {
             continue; // Reset before we got to it: nothing to serve.
         };
-        let Some(slot) = ClientSlot::take(&clients, config.max_clients) else {
+        let slot = match slots.take(peer.ip()) {
+            Ok(slot) => slot,
             // Neither SOCKS version has a "busy" reply that fits before we know which
             // version the client speaks; closing is the honest answer.
-            log(format_args!(
-                "{peer} refused: already serving {} clients (--max-clients)",
-                config.max_clients
-            ));
-            continue;
+            Err(Full::All(max)) => {
+                log(format_args!(
+                    "{peer} refused: already serving {max} clients (--max-clients)"
+                ));
+                continue;
+            }
+            Err(Full::Address(max)) => {
+                log(format_args!(
+                    "{peer} refused: already serving {max} clients from this address (--max-per-address)"
+                ));
+                continue;
+            }
         };
         let config = Arc::clone(&config);
         let spawned = thread::Builder::new()
@@ -1318,32 +1335,6 @@ fn is_icmp_error(error: &io::Error) -> bool {
     )
 }
 
-/// One of the `--max-clients` places; dropping it frees the place.
-#[derive(Debug)]
-struct ClientSlot {
-    clients: Arc<AtomicUsize>,
-}
-
-impl ClientSlot {
-    /// Takes a place if fewer than `max` clients are being served.
-    fn take(clients: &Arc<AtomicUsize>, max: usize) -> Option<ClientSlot> {
-        clients
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
-                (n < max).then_some(n + 1)
-            })
-            .ok()
-            .map(|_| ClientSlot {
-                clients: Arc::clone(clients),
-            })
-    }
-}
-
-impl Drop for ClientSlot {
-    fn drop(&mut self) {
-        self.clients.fetch_sub(1, Ordering::AcqRel);
-    }
-}
-
 /// Set by `--quiet`: no log line per client.
 static QUIET: AtomicBool = AtomicBool::new(false);
 
@@ -1524,15 +1515,5 @@ mod tests {
         ] {
             assert!(!is_reserved_invalid(name), "{name}");
         }
-    }
-
-    #[test]
-    fn client_slots_stop_at_the_cap_and_free_on_drop() {
-        let clients = Arc::new(AtomicUsize::new(0));
-        let first = ClientSlot::take(&clients, 2).expect("place 1");
-        let _second = ClientSlot::take(&clients, 2).expect("place 2");
-        assert!(ClientSlot::take(&clients, 2).is_none());
-        drop(first);
-        assert!(ClientSlot::take(&clients, 2).is_some());
     }
 }
