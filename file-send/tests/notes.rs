@@ -10,8 +10,11 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
-use sha2::{Digest, Sha256};
-use testkit::{Running, STEP_TIMEOUT, Server, accept, binary, example, listing};
+use testkit::{Running, STEP_TIMEOUT, Server, accept, example, listing};
+
+mod support;
+
+use support::{receiver, send, sha256_hex, spawn_sender_waiting, text};
 
 /// Starts the notes' receiver on a free port, storing into `inbox` (its current folder).
 fn notes_receiver(inbox: &Path) -> Server {
@@ -29,26 +32,6 @@ fn notes_send(path: &Path, to: SocketAddr) -> Output {
             .stdin(Stdio::null()),
     )
     .finish()
-}
-
-/// Runs `file-send PATH --to ADDR`.
-fn hardened_send(path: &Path, to: SocketAddr) -> Output {
-    hardened_send_waiting(path, to, 10)
-}
-
-/// Runs `file-send PATH --to ADDR --timeout SECS`.
-fn hardened_send_waiting(path: &Path, to: SocketAddr, timeout: u64) -> Output {
-    Running::spawn(
-        Command::new(binary("file-send"))
-            .arg(path)
-            .args(["--to", &to.to_string(), "--timeout", &timeout.to_string()])
-            .stdin(Stdio::null()),
-    )
-    .finish()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 /// A folder with `hello.txt` to send; returns it and the file's path.
@@ -94,16 +77,8 @@ fn notes_sender_reports_success_although_the_receiver_stored_nothing() {
     assert!(errors.contains("cannot create \"hello.txt\""), "{errors}");
 
     // file-send exits with success only on the receiver's DONE line: here it hears why not.
-    let server = Server::start(
-        "file-recv",
-        &[
-            "--listen",
-            "127.0.0.1:0",
-            "--dir",
-            inbox.path().to_str().expect("UTF-8"),
-        ],
-    );
-    let output = hardened_send(&path, server.addr());
+    let server = receiver(inbox.path(), &[]);
+    let output = send(&path, server.addr());
     assert!(!output.status.success());
     assert!(output.stdout.is_empty(), "no success line");
     assert!(
@@ -149,7 +124,7 @@ fn notes_sender_never_sends_the_size_it_stats() {
 
     // file-send announces it, so a receiver can refuse a file too large before it flows.
     let (addr, recorded) = recording_receiver(b"error: too large\n");
-    let output = hardened_send(&path, addr);
+    let output = send(&path, addr);
     assert!(!output.status.success());
     let (first, rest) = recorded.recv_timeout(STEP_TIMEOUT).expect("a recording");
     assert_eq!(first, b"FILE 12 hello.txt\n");
@@ -234,12 +209,12 @@ fn notes_sender_takes_one_read_as_the_whole_answer() {
         reader
             .read_to_end(&mut content)
             .expect("the content until FIN");
-        let digest = file_recv::protocol::hex(&Sha256::digest(&content));
+        let digest = sha256_hex(&content);
         let done = format!("DONE {} {digest}\n", content.len());
         stream.write_all(done.as_bytes()).expect("the confirmation");
         (line, waited, content)
     });
-    let output = hardened_send(&path, addr);
+    let output = send(&path, addr);
     assert!(output.status.success(), "{}", text(&output.stderr));
     let (line, waited, content) = played.recv_timeout(STEP_TIMEOUT).expect("played");
     assert_eq!(line, b"FILE 12 hello.txt\n");
@@ -276,7 +251,7 @@ fn notes_sender_waits_for_ever_on_a_silent_receiver() {
         let _ = stream.read(&mut name).expect("the name");
         closed_within(&mut stream, STEP_TIMEOUT)
     });
-    let output = hardened_send_waiting(&path, addr, 1);
+    let output = spawn_sender_waiting(&path, addr, 1).finish();
     assert!(!output.status.success());
     assert!(
         text(&output.stderr).contains("did not respond while waiting for its answer (--timeout)"),
@@ -293,17 +268,7 @@ fn notes_sender_and_file_recv_do_not_speak_the_same_protocol() {
     // answer it did not expect, and nothing is stored.
     let (_outbox, path) = outbox();
     let inbox = tempfile::tempdir().expect("a temporary folder");
-    let server = Server::start(
-        "file-recv",
-        &[
-            "--listen",
-            "127.0.0.1:0",
-            "--dir",
-            inbox.path().to_str().expect("UTF-8"),
-            "--idle-timeout",
-            "1",
-        ],
-    );
+    let server = receiver(inbox.path(), &["--idle-timeout", "1"]);
     let output = notes_send(&path, server.addr());
     assert!(!output.status.success());
     assert!(

@@ -9,46 +9,22 @@ use std::fs::{self, File};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
-use testkit::{Running, STEP_TIMEOUT, Server, binary, ipv6_available, listing};
+use testkit::{STEP_TIMEOUT, Server, ipv6_available, listing};
+
+mod support;
+
+use support::{receiver, send, sha256_hex, spawn_sender, text};
 
 /// The receiver's directory, with one file already in it that no test may touch.
 fn target_dir() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("a temporary directory");
     fs::write(dir.path().join("keep.txt"), b"precious\n").expect("write keep.txt");
     dir
-}
-
-fn receiver(dir: &Path, extra: &[&str]) -> Server {
-    let dir = dir.to_str().expect("a UTF-8 temporary path");
-    let mut args = vec!["--listen", "127.0.0.1:0", "--dir", dir];
-    args.extend_from_slice(extra);
-    Server::start("file-recv", &args)
-}
-
-fn spawn_sender(path: &Path, to: SocketAddr) -> Running {
-    Running::spawn(
-        Command::new(binary("file-send"))
-            .arg(path)
-            .args(["--to", &to.to_string(), "--timeout", "10"])
-            .stdin(Stdio::null()),
-    )
-}
-
-fn send(path: &Path, to: SocketAddr) -> Output {
-    spawn_sender(path, to).finish()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    file_recv::protocol::hex(&Sha256::digest(bytes))
 }
 
 /// Sends `content` as a file called `name`; checks success, the printed digest, the stored
