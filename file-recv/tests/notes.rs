@@ -15,6 +15,10 @@ use std::time::{Duration, Instant};
 
 use testkit::{ChildGuard, STEP_TIMEOUT, Server, connect, example, have_program, listing};
 
+mod support;
+
+use support::{exchange, receiver};
+
 /// A scratch folder holding an empty `inbox`: `..` from the inbox stays in the scratch.
 fn scratch() -> (tempfile::TempDir, PathBuf) {
     let scratch = tempfile::tempdir().expect("a temporary folder");
@@ -28,14 +32,6 @@ fn notes_receiver(inbox: &Path) -> Server {
     let mut command = Command::new(example("file-recv", "notes-file-recv"));
     command.arg("127.0.0.1:0").current_dir(inbox);
     Server::start_command(command)
-}
-
-/// Starts `file-recv` on a free port, storing into `inbox`.
-fn hardened_receiver(inbox: &Path, extra: &[&str]) -> Server {
-    let dir = inbox.to_str().expect("a UTF-8 temporary path");
-    let mut args = vec!["--listen", "127.0.0.1:0", "--dir", dir];
-    args.extend_from_slice(extra);
-    Server::start("file-recv", &args)
 }
 
 /// Speaks the notes' protocol: the name, then (after "ok") the content, then FIN.
@@ -54,16 +50,6 @@ fn expect_ok(stream: &mut TcpStream) {
     let mut ok = [0; 2];
     stream.read_exact(&mut ok).expect("the answer");
     assert_eq!(&ok, b"ok");
-}
-
-/// Speaks the lesson's protocol in one write; returns all the receiver said.
-fn hardened_send(addr: SocketAddr, message: &[u8]) -> String {
-    let mut stream = connect(addr);
-    stream.write_all(message).expect("send");
-    stream.shutdown(Shutdown::Write).expect("FIN");
-    let mut reply = String::new();
-    stream.read_to_string(&mut reply).expect("the answer");
-    reply
 }
 
 /// The notes' receiver serves one sender and exits; returns its last log line.
@@ -168,8 +154,8 @@ fn notes_receiver_takes_one_read_as_one_message() {
 
     // file-recv reads up to the newline, however the bytes are cut.
     let (_scratch, inbox) = scratch();
-    let server = hardened_receiver(&inbox, &["--keep-serving"]);
-    let reply = hardened_send(server.addr(), b"FILE 6 hi.txt\nhello\n");
+    let server = receiver(&inbox, &["--keep-serving"]);
+    let reply = exchange(server.addr(), b"FILE 6 hi.txt\nhello\n");
     assert!(reply.starts_with("OK\nDONE 6 "), "{reply:?}");
     let mut stream = connect(server.addr());
     stream.set_nodelay(true).expect("nodelay");
@@ -209,10 +195,10 @@ fn notes_receiver_takes_the_end_of_a_crashed_sender_as_success() {
 
     // file-recv knows the size: 5000 of 10000 bytes is a failure, and nothing is kept.
     let (_scratch, inbox) = scratch();
-    let server = hardened_receiver(&inbox, &[]);
+    let server = receiver(&inbox, &[]);
     let mut message = b"FILE 10000 movie.mp4\n".to_vec();
     message.extend_from_slice(&[b'm'; 5000]);
-    let reply = hardened_send(server.addr(), &message);
+    let reply = exchange(server.addr(), &message);
     assert_eq!(
         reply,
         "OK\nerror: the sender closed the connection after 5000 of 10000 bytes\n"
@@ -247,15 +233,15 @@ fn notes_receiver_trusts_the_name_and_overwrites_files() {
 
     // file-recv refuses both before any content flows, and changes nothing.
     fs::write(&thesis, "my thesis, 80 pages\n").expect("write the thesis again");
-    let server = hardened_receiver(&inbox, &["--keep-serving"]);
+    let server = receiver(&inbox, &["--keep-serving"]);
     let before = listing(&inbox);
-    let reply = hardened_send(server.addr(), b"FILE 13 ../escaped.txt\nI am outside\n");
+    let reply = exchange(server.addr(), b"FILE 13 ../escaped.txt\nI am outside\n");
     assert_eq!(
         reply,
         "error: the name \"../escaped.txt\" contains a path separator (/ or \\): send a \
          plain file name\n"
     );
-    let reply = hardened_send(server.addr(), b"FILE 5 thesis.txt\noops\n");
+    let reply = exchange(server.addr(), b"FILE 5 thesis.txt\noops\n");
     assert!(
         reply.starts_with("error: a file named \"thesis.txt\" exists already"),
         "{reply:?}"
@@ -281,7 +267,7 @@ fn notes_receiver_killed_mid_way_leaves_a_partial_file_under_the_final_name() {
     // file-recv writes to a temporary file and renames it only when complete: killed
     // with SIGKILL, it leaves that temporary file, never the final name.
     let (_scratch, inbox) = scratch();
-    let mut server = hardened_receiver(&inbox, &[]);
+    let mut server = receiver(&inbox, &[]);
     let mut stream = connect(server.addr());
     stream
         .write_all(b"FILE 10000 movie.mp4\n")
@@ -335,7 +321,7 @@ fn notes_receiver_waits_for_ever_on_a_silent_sender() {
     // the silent one is told why when its deadline passes (with --keep-serving, so that
     // the receiver is still there to tell it).
     let (_scratch, inbox) = scratch();
-    let server = hardened_receiver(&inbox, &["--keep-serving", "--idle-timeout", "2"]);
+    let server = receiver(&inbox, &["--keep-serving", "--idle-timeout", "2"]);
     let mut silent = connect(server.addr());
     let mut next = connect(server.addr());
     next.write_all(b"FILE 5 next.txt\nhello")
