@@ -13,27 +13,14 @@ use assert_cmd::Command;
 use assert_cmd::cargo::cargo_bin;
 use testkit::STEP_TIMEOUT;
 
-/// The lesson's binary, with a deadline so that a hang fails the test instead of CI.
-fn args_demo() -> Command {
-    let mut command = Command::new(cargo_bin!("args-demo"));
-    command.timeout(STEP_TIMEOUT);
-    command
-}
+mod support;
+
+use support::{args_demo, outputs_of};
 
 /// stdout of a run that must succeed.
 fn stdout_of(command: &mut Command) -> String {
     let output = command.assert().success().get_output().stdout.clone();
     String::from_utf8(output).expect("args-demo prints UTF-8")
-}
-
-/// stdout and stderr of a run that must end with exit code `code`.
-fn outputs_of(command: &mut Command, code: i32) -> (String, String) {
-    let assert = command.assert().code(code);
-    let output = assert.get_output();
-    (
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
 }
 
 /// Creates `path` with `bytes` in it, modified at `unix_seconds`.

@@ -7,8 +7,11 @@
 use std::fs;
 
 use assert_cmd::Command;
-use assert_cmd::cargo::cargo_bin;
 use testkit::STEP_TIMEOUT;
+
+mod support;
+
+use support::{args_demo, outputs_of};
 
 /// The notes version, with a deadline, and without the backtrace variables, so that a
 /// panic prints what a student first sees.
@@ -19,23 +22,6 @@ fn notes_args() -> Command {
         .env_remove("RUST_BACKTRACE")
         .env_remove("RUST_LIB_BACKTRACE");
     command
-}
-
-/// The lesson's binary, with a deadline.
-fn args_demo() -> Command {
-    let mut command = Command::new(cargo_bin!("args-demo"));
-    command.timeout(STEP_TIMEOUT);
-    command
-}
-
-/// stdout and stderr of a run that must end with exit code `code`.
-fn outputs_of(command: &mut Command, code: i32) -> (String, String) {
-    let assert = command.assert().code(code);
-    let output = assert.get_output();
-    (
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
 }
 
 /// A temporary folder holding `notes.txt` of 1800 bytes.
