@@ -22,6 +22,7 @@
 
 pub mod dual_stack;
 pub mod escape;
+pub mod reach;
 pub mod slots;
 pub mod wire;
 
@@ -48,6 +49,7 @@ use nix::{
     unistd::pipe2,
 };
 
+use reach::IpRange;
 use slots::{Full, Slots};
 use wire::{Command, Method, ReplyCode, Socks4Status, Target, WireError};
 
@@ -96,6 +98,22 @@ pub struct Config {
     /// the proxy. Without --user that makes an open proxy: a loud warning is printed.
     #[arg(long)]
     pub allow_public: bool,
+
+    /// Let clients on other machines reach this range, as ADDRESS/PREFIX (repeat for
+    /// more). Without it they cannot reach this machine, link-local addresses
+    /// (169.254.0.0/16, fe80::/10: cloud metadata), nor private ranges (10/8,
+    /// 172.16/12, 192.168/16, fc00::/7): a proxy must not open its network to strangers.
+    #[arg(long, value_name = "RANGE", value_parser = IpRange::parse)]
+    pub allow_range: Vec<IpRange>,
+
+    /// For tests only: apply the rules for remote clients to loopback clients too, so that
+    /// tests can check them without any traffic leaving the machine.
+    #[arg(long, hide = true)]
+    pub treat_loopback_as_remote: bool,
+
+    /// Whether the listener is on every address (set by `serve`, not a command-line option).
+    #[arg(skip)]
+    pub wildcard_listener: bool,
 
     /// How many clients are served at once. One more is closed at once, so a flood of
     /// connections cannot use up the machine's threads and sockets.
@@ -286,6 +304,11 @@ pub fn listen(addr: SocketAddr) -> Result<TcpListener> {
 /// Accepts clients for ever, each served on a thread of its own.
 pub fn serve(listener: &TcpListener, config: Arc<Config>) {
     QUIET.store(config.quiet, Ordering::Relaxed);
+    let mut config = Arc::unwrap_or_clone(config);
+    config.wildcard_listener = listener
+        .local_addr()
+        .is_ok_and(|addr| addr.ip().is_unspecified());
+    let config = Arc::new(config);
     let slots = Slots::new(config.max_clients, config.max_per_address);
     // ANCHOR: accept
     // 2. Accept. One thread per client, at most --max-clients of them, and at most
@@ -826,7 +849,7 @@ fn connect(target: &Target, client: &TcpStream, config: &Config) -> Result<TcpSt
         reason: format!("{target} has no address"),
     };
     for addr in addrs {
-        if let Err(rule) = target_allowed(client_ip, proxy, addr) {
+        if let Err(rule) = allowed(config, client_ip, proxy, addr) {
             last = Refusal {
                 code: ReplyCode::NotAllowed,
                 reason: format!("{addr}: {rule}"),
@@ -843,6 +866,23 @@ fn connect(target: &Target, client: &TcpStream, config: &Config) -> Result<TcpSt
         }
     }
     Err(last)
+}
+
+/// The proxy's rules ([`reach::target_allowed`]) for a client at `client_ip` reaching us
+/// at `proxy`.
+fn allowed(
+    config: &Config,
+    client_ip: IpAddr,
+    proxy: SocketAddr,
+    target: SocketAddr,
+) -> Result<(), &'static str> {
+    let request = reach::Request {
+        remote_client: config.treat_loopback_as_remote || !client_ip.to_canonical().is_loopback(),
+        proxy,
+        wildcard: config.wildcard_listener,
+        target,
+    };
+    reach::target_allowed(request, reach::is_own_address, &config.allow_range)
 }
 
 /// The SOCKS5 reply code that tells a client why a connect failed.
@@ -896,32 +936,6 @@ fn is_reserved_invalid(name: &str) -> bool {
     let name = name.strip_suffix('.').unwrap_or(name).to_ascii_lowercase();
     name == "invalid" || name.ends_with(".invalid")
 }
-
-// ANCHOR: rules
-/// The proxy's rules: may a client at `client` reach `target` through the proxy at `proxy`?
-///
-/// Two requests are refused (reply 0x02, "not allowed by the rules"):
-/// * the proxy itself: a client could chain the proxy to itself until every client slot
-///   is taken;
-/// * this machine's loopback services, for a client on another machine: they listen on
-///   loopback precisely so that the network cannot reach them, and an open door in the
-///   proxy must not undo that. (0.0.0.0 counts: connecting to it reaches this machine.)
-pub fn target_allowed(
-    client: IpAddr,
-    proxy: SocketAddr,
-    target: SocketAddr,
-) -> Result<(), &'static str> {
-    let target_ip = target.ip().to_canonical();
-    let local_target = target_ip.is_loopback() || target_ip.is_unspecified();
-    if target.port() == proxy.port() && (target_ip == proxy.ip().to_canonical() || local_target) {
-        return Err("that is this proxy itself");
-    }
-    if local_target && !client.to_canonical().is_loopback() {
-        return Err("loopback services of the proxy's machine are not for remote clients");
-    }
-    Ok(())
-}
-// ANCHOR_END: rules
 
 // ANCHOR: relay
 /// Copies bytes both ways until both directions are finished; returns a summary.
@@ -1174,13 +1188,7 @@ fn udp_associate(handshake: Handshake<'_>, announced: &Target, config: &Config) 
                 while matches!((&*control).read(&mut sink), Ok(n) if n > 0) {}
                 closed.store(true, Ordering::Release);
             })?;
-        let counts = relay_datagrams(
-            &relay,
-            client_addr.ip(),
-            announced,
-            &closed,
-            config.idle_timeout(),
-        );
+        let counts = relay_datagrams(&relay, client_addr.ip(), announced, &closed, config);
         // If the relay stopped first (idle, error), close the connection: the watcher
         // wakes, and the client learns that its association is over.
         let _ = control.shutdown(Shutdown::Both);
@@ -1225,8 +1233,9 @@ fn relay_datagrams(
     client_ip: IpAddr,
     announced: &Target,
     closed: &AtomicBool,
-    idle: Duration,
+    config: &Config,
 ) -> io::Result<DatagramCounts> {
+    let idle = config.idle_timeout();
     let relay_addr = relay.local_addr()?;
     // The client's port: announced in the request, or learned from its first datagram.
     let mut client_port = match announced {
@@ -1261,7 +1270,13 @@ fn relay_datagrams(
             && client_port.is_none_or(|port| port == from.port());
         if from_client {
             client_port = Some(from.port());
-            match forward_to_target(relay, datagram, client_ip, relay_addr, &mut targets) {
+            match forward_to_target(
+                relay,
+                datagram,
+                (client_ip, relay_addr),
+                &mut targets,
+                config,
+            ) {
                 Ok(()) => counts.sent += 1,
                 Err(reason) => {
                     counts.dropped += 1;
@@ -1296,9 +1311,9 @@ fn relay_datagrams(
 fn forward_to_target(
     relay: &UdpSocket,
     datagram: &[u8],
-    client_ip: IpAddr,
-    relay_addr: SocketAddr,
+    (client_ip, relay_addr): (IpAddr, SocketAddr),
     targets: &mut HashSet<SocketAddr>,
+    config: &Config,
 ) -> Result<(), String> {
     let (header, used) =
         wire::parse_udp_header(datagram).map_err(|e| format!("bad header: {e}"))?;
@@ -1313,7 +1328,7 @@ fn forward_to_target(
         .into_iter()
         .find(|addr| addr.is_ipv4() == relay_addr.is_ipv4())
         .ok_or_else(|| format!("{} has no address of the relay's family", header.target))?;
-    target_allowed(client_ip, relay_addr, target).map_err(|rule| format!("{target}: {rule}"))?;
+    allowed(config, client_ip, relay_addr, target).map_err(|rule| format!("{target}: {rule}"))?;
     if !targets.contains(&target) {
         if targets.len() >= MAX_UDP_PEERS {
             return Err(format!(
@@ -1468,21 +1483,6 @@ mod tests {
             .expect("allowed")
             .join("\n");
         assert!(warning.contains("WARNING: OPEN PROXY"), "{warning}");
-    }
-
-    #[test]
-    fn rules_refuse_the_proxy_itself_and_remote_access_to_loopback() {
-        let local = IpAddr::from([127, 0, 0, 1]);
-        let remote = IpAddr::from([192, 0, 2, 7]);
-        let proxy = addr("127.0.0.1:1080");
-        assert!(target_allowed(local, proxy, addr("127.0.0.1:8080")).is_ok());
-        assert!(target_allowed(local, proxy, addr("127.0.0.1:1080")).is_err());
-        assert!(target_allowed(local, proxy, addr("0.0.0.0:1080")).is_err());
-        assert!(target_allowed(local, proxy, addr("[::ffff:127.0.0.1]:1080")).is_err());
-        assert!(target_allowed(remote, addr("192.0.2.1:1080"), addr("198.51.100.3:80")).is_ok());
-        assert!(target_allowed(remote, addr("192.0.2.1:1080"), addr("127.0.0.1:8080")).is_err());
-        assert!(target_allowed(remote, addr("192.0.2.1:1080"), addr("0.0.0.0:8080")).is_err());
-        assert!(target_allowed(remote, addr("192.0.2.1:1080"), addr("[::1]:8080")).is_err());
     }
 
     #[test]
