@@ -23,6 +23,7 @@
 pub mod dual_stack;
 pub mod escape;
 pub mod reach;
+pub mod resolve;
 pub mod slots;
 pub mod wire;
 
@@ -587,7 +588,7 @@ fn bind<R: AsRef<[u8]>>(
 ) -> Result<String> {
     let client = handshake.client;
     // Only the host the client named may connect: anyone else could take its place.
-    let expected_ips: Vec<IpAddr> = match resolve(expected) {
+    let expected_ips: Vec<IpAddr> = match resolve::resolve(expected, config.connect_timeout()) {
         Ok(addrs) => addrs.iter().map(|addr| addr.ip().to_canonical()).collect(),
         Err(reason) => {
             refuse(client, reply(None).as_ref());
@@ -835,7 +836,8 @@ struct Refusal {
 // ANCHOR: connect
 /// Connects to the target, trying each address a name resolves to in turn.
 fn connect(target: &Target, client: &TcpStream, config: &Config) -> Result<TcpStream, Refusal> {
-    let addrs = resolve(target).map_err(|reason| Refusal {
+    let deadline = Instant::now() + config.connect_timeout();
+    let addrs = resolve::resolve(target, config.connect_timeout()).map_err(|reason| Refusal {
         code: ReplyCode::HostUnreachable,
         reason,
     })?;
@@ -843,7 +845,6 @@ fn connect(target: &Target, client: &TcpStream, config: &Config) -> Result<TcpSt
         .map(|a| a.ip())
         .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
     let proxy = dual_stack::local_addr(client).unwrap_or(UNSPECIFIED);
-    let deadline = Instant::now() + config.connect_timeout();
     let mut last = Refusal {
         code: ReplyCode::HostUnreachable,
         reason: format!("{target} has no address"),
@@ -911,31 +912,6 @@ fn connect_refusal(addr: SocketAddr, error: &io::Error, timeout_secs: u64) -> Re
     }
 }
 // ANCHOR_END: connect
-
-/// The addresses of a target: itself, or what its name resolves to.
-///
-/// Names go to the system resolver (`getaddrinfo`), except those under `.invalid`: RFC
-/// 6761 reserves them so that they never resolve and asks resolvers to answer "no such
-/// name" at once, without asking a DNS server. The system resolver may not do that, so the
-/// proxy does.
-fn resolve(target: &Target) -> Result<Vec<SocketAddr>, String> {
-    match target {
-        Target::Addr(addr) => Ok(vec![*addr]),
-        Target::Name(name, _) if is_reserved_invalid(name.as_str()) => Err(format!(
-            "cannot resolve {name}: names under .invalid never resolve (RFC 6761)"
-        )),
-        Target::Name(name, port) => (name.as_str(), *port)
-            .to_socket_addrs()
-            .map(Iterator::collect)
-            .map_err(|error| format!("cannot resolve {name}: {error}")),
-    }
-}
-
-/// Whether `name` is `invalid` or a name under it (case-insensitive, trailing dot allowed).
-fn is_reserved_invalid(name: &str) -> bool {
-    let name = name.strip_suffix('.').unwrap_or(name).to_ascii_lowercase();
-    name == "invalid" || name.ends_with(".invalid")
-}
 
 // ANCHOR: relay
 /// Copies bytes both ways until both directions are finished; returns a summary.
@@ -1243,6 +1219,8 @@ fn relay_datagrams(
         _ => None,
     };
     let mut targets: HashSet<SocketAddr> = HashSet::new();
+    // Names are looked up once per association, not for every datagram.
+    let mut names = resolve::NameCache::default();
     let mut counts = DatagramCounts::default();
     let activity = Activity::new();
     // The largest UDP payload is 65,507 bytes over IPv4; a buffer this size never
@@ -1274,7 +1252,7 @@ fn relay_datagrams(
                 relay,
                 datagram,
                 (client_ip, relay_addr),
-                &mut targets,
+                (&mut targets, &mut names),
                 config,
             ) {
                 Ok(()) => counts.sent += 1,
@@ -1312,7 +1290,7 @@ fn forward_to_target(
     relay: &UdpSocket,
     datagram: &[u8],
     (client_ip, relay_addr): (IpAddr, SocketAddr),
-    targets: &mut HashSet<SocketAddr>,
+    (targets, names): (&mut HashSet<SocketAddr>, &mut resolve::NameCache),
     config: &Config,
 ) -> Result<(), String> {
     let (header, used) =
@@ -1324,7 +1302,8 @@ fn forward_to_target(
         ));
     }
     // A socket bound to an IPv4 address can send only to IPv4 addresses, and likewise v6.
-    let target = resolve(&header.target)?
+    let target = names
+        .resolve(&header.target, config.connect_timeout())?
         .into_iter()
         .find(|addr| addr.is_ipv4() == relay_addr.is_ipv4())
         .ok_or_else(|| format!("{} has no address of the relay's family", header.target))?;
@@ -1500,20 +1479,5 @@ mod tests {
         assert_eq!(code(ErrorKind::HostUnreachable), ReplyCode::HostUnreachable);
         assert_eq!(code(ErrorKind::TimedOut), ReplyCode::HostUnreachable);
         assert_eq!(code(ErrorKind::PermissionDenied), ReplyCode::GeneralFailure);
-    }
-
-    #[test]
-    fn names_under_invalid_are_refused_without_asking_dns() {
-        for name in ["invalid", "no-such-host.invalid", "A.B.INVALID."] {
-            assert!(is_reserved_invalid(name), "{name}");
-        }
-        for name in [
-            "localhost",
-            "invalid.example",
-            "notinvalid",
-            "example.invalid.com",
-        ] {
-            assert!(!is_reserved_invalid(name), "{name}");
-        }
     }
 }
