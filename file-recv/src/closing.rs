@@ -6,7 +6,6 @@ use std::net::{Shutdown, TcpStream};
 use std::time::{Duration, Instant};
 
 use crate::protocol::{Answer, Outcome};
-use crate::senders::MAX_SENDERS;
 
 /// Before our `OK`: sends `error: <reason>` and closes; the sender sends no content.
 pub(crate) fn refuse(stream: &TcpStream, reason: &str) {
@@ -23,10 +22,10 @@ pub(crate) fn busy(stream: &TcpStream, reason: &str) {
     say_last_line(stream, &Answer::Busy(reason.to_owned()).to_line());
 }
 
-/// Tells a sender over the [`MAX_SENDERS`] cap that we are busy, without ever blocking the
+/// Tells a sender over the `--max-senders` cap that we are busy, without ever blocking the
 /// accept loop: a short write timeout, and only what has already arrived is read away.
-pub(crate) fn refuse_busy(stream: &TcpStream) {
-    let reason = format!("already receiving {MAX_SENDERS} files, try again later");
+pub(crate) fn refuse_busy(stream: &TcpStream, max_senders: usize) {
+    let reason = format!("already receiving {max_senders} files, try again later");
     let _ = stream.set_write_timeout(Some(Duration::from_millis(200)));
     let _ = (&*stream).write_all(&Answer::Busy(reason).to_line());
     let _ = stream.shutdown(Shutdown::Write);

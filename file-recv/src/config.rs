@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::Parser;
 
+use crate::open_files;
+
 /// A file receiver: waits for file-send, checks the file's name and size, stores it,
 /// and confirms with its SHA-256 digest.
 ///
@@ -37,6 +39,13 @@ pub struct Config {
     /// (for example 500M or 2G). A larger announcement is refused before any byte flows.
     #[arg(long, value_name = "SIZE", default_value = "10G", value_parser = parse_size_limit)]
     pub max_size: u64,
+
+    /// How many senders are served at once. One more is answered "busy:" and closed. The
+    /// default follows the machine: the open-files limit (raised at start to the hard
+    /// limit), less 64 kept for the receiver, 3 per sender, at most 1000.
+    #[arg(long, value_name = "N", default_value_t = open_files::default_max_senders(),
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub max_senders: usize,
 
     /// Seconds a sender may stay silent (or stop reading our answer) before the receiver
     /// drops it and goes on serving others.

@@ -12,7 +12,8 @@
 //!
 //! This file holds the steps, top to bottom. The wire format is in [`protocol`]; each piece
 //! of machinery is in a module named for what it does: [`names`] (which names are allowed),
-//! `saving` (temporary file, syncing, rename), `cleanup` (Ctrl-C), `senders` (the cap),
+//! `saving` (temporary file, syncing, rename), `cleanup` (Ctrl-C), `senders` and
+//! [`open_files`] (the cap, following the machine),
 //! `one_file` (one file, then exit), `deadline` (whole announcement, minimum progress),
 //! `closing` (a last line without RST) and `advice` (errors in words).
 
@@ -20,7 +21,6 @@ use std::fmt::Display;
 use std::fs;
 use std::io::{self, BufRead, BufReader, ErrorKind, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::thread;
@@ -34,6 +34,7 @@ use crate::one_file::Turn;
 use crate::protocol::{Announcement, Answer, Outcome};
 use crate::saving::{BackgroundSync, Unfinished};
 use crate::senders::SenderSlot;
+use crate::transfer::{Failure, Settings, Stored};
 
 mod advice;
 mod cleanup;
@@ -43,15 +44,16 @@ mod deadline;
 pub mod line;
 pub mod names;
 mod one_file;
+pub mod open_files;
 pub mod protocol;
 mod saving;
 mod senders;
+mod transfer;
 
 pub use cleanup::remove_unfinished_and_exit;
 pub use config::{Config, parse_size_limit};
 pub use names::{MAX_NAME, check_name, check_name_allowing_hidden};
 pub use saving::{SYNC_EVERY, check_directory};
-pub use senders::MAX_SENDERS;
 
 /// How many bytes one `read` from the socket may bring, and so one write to the file.
 ///
@@ -61,23 +63,13 @@ pub use senders::MAX_SENDERS;
 /// file's size: the file streams through, it is never held.
 pub const BUFFER_SIZE: usize = 128 * 1024;
 
-/// What every transfer needs to know, shared by the threads of `--keep-serving`.
-#[derive(Debug)]
-struct Settings {
-    dir: PathBuf,
-    overwrite: bool,
-    allow_hidden: bool,
-    max_size: u64,
-    idle_timeout: Duration,
-    /// Without --keep-serving: whether a sender is past `OK` (see `one_file`).
-    one_file: Option<Arc<AtomicBool>>,
-}
-
 /// Runs the receiver: one file and exit, or for ever with `--keep-serving`.
 pub fn run(config: &Config) -> Result<()> {
     // Before opening the port, make sure we can store what we accept: an error now is
-    // better than refusing every sender later.
+    // better than refusing every sender later. Each sender costs file descriptors: allow
+    // as many as the system lets us.
     let dir = check_directory(&config.dir)?;
+    let open_files = open_files::raise_soft_limit();
 
     // ANCHOR: listen
     // 1. Listen. Port 0 asks the OS for a free port: print the one really bound.
@@ -89,6 +81,11 @@ pub fn run(config: &Config) -> Result<()> {
     log(format_args!("{}{local_addr}", common::LISTENING_PREFIX));
     // ANCHOR_END: listen
     log(format_args!("storing files in {}", dir.display()));
+    log(format_args!(
+        "receiving from at most {} senders at once (--max-senders; open files allowed: \
+         {open_files})",
+        config.max_senders
+    ));
 
     let settings = Arc::new(Settings {
         dir,
@@ -116,12 +113,13 @@ pub fn run(config: &Config) -> Result<()> {
         let Ok(peer) = stream.peer_addr() else {
             continue; // Reset before we got to it.
         };
-        // One thread per sender, so a slow one delays nobody, and at most MAX_SENDERS.
-        let Some(slot) = SenderSlot::take(&senders) else {
+        // One thread per sender, so a slow one delays nobody, and at most --max-senders.
+        let Some(slot) = SenderSlot::take(&senders, config.max_senders) else {
             log(format_args!(
-                "{peer} refused: already {MAX_SENDERS} senders"
+                "{peer} refused: already {} senders (--max-senders)",
+                config.max_senders
             ));
-            closing::refuse_busy(&stream);
+            closing::refuse_busy(&stream, config.max_senders);
             continue;
         };
         let settings = Arc::clone(&settings);
@@ -179,25 +177,6 @@ fn serve(stream: &TcpStream, peer: SocketAddr, settings: &Settings) -> bool {
             false
         }
     }
-}
-
-/// Why a transfer did not end with a stored file.
-#[derive(Debug)]
-enum Failure {
-    /// Before our `OK`: the sender is told `error: <reason>` and sends nothing.
-    Refused(String),
-    /// Before our `OK`, for a sender that may try again: told `busy: <reason>`.
-    Busy(String),
-    /// After our `OK`: the sender is told `error: <reason>` if it still listens.
-    Failed(String),
-}
-
-/// A file stored under its final name.
-#[derive(Debug)]
-struct Stored {
-    name: String,
-    size: u64,
-    sha256: String,
 }
 
 /// One transfer: steps 3 to 6.

@@ -1,22 +1,19 @@
-//! The cap on senders served at once with `--keep-serving`: each holds a thread and an open
+//! The cap on senders served at once (`--max-senders`): each holds a thread and an open
 //! file, so without a bound a flood of connections could use up both.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// How many senders `--keep-serving` serves at once; the next one is answered `busy: ...`.
-pub const MAX_SENDERS: usize = 32;
-
-/// One of the `MAX_SENDERS` places of `--keep-serving`; dropping it frees the place.
+/// One of the `--max-senders` places; dropping it frees the place.
 #[derive(Debug)]
 pub(crate) struct SenderSlot(Arc<AtomicUsize>);
 
 impl SenderSlot {
-    /// Takes a place, or `None` when all [`MAX_SENDERS`] are taken.
-    pub(crate) fn take(senders: &Arc<AtomicUsize>) -> Option<SenderSlot> {
+    /// Takes a place, or `None` when all `max` are taken.
+    pub(crate) fn take(senders: &Arc<AtomicUsize>, max: usize) -> Option<SenderSlot> {
         senders
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
-                (n < MAX_SENDERS).then_some(n + 1)
+                (n < max).then_some(n + 1)
             })
             .ok()
             .map(|_| SenderSlot(Arc::clone(senders)))

@@ -461,12 +461,19 @@ fn receiver_drops_a_sender_that_trickles_its_announcement() {
 #[test]
 fn receiver_answers_busy_beyond_its_cap_of_senders_and_recovers() {
     let dir = target_dir();
-    let server = receiver(dir.path(), &["--keep-serving", "--idle-timeout", "2"]);
+    let server = receiver(
+        dir.path(),
+        &[
+            "--keep-serving",
+            "--idle-timeout",
+            "2",
+            "--max-senders",
+            "32",
+        ],
+    );
     let before = listing(dir.path());
     // Fill every place with senders that say nothing.
-    let silent: Vec<TcpStream> = (0..file_recv::MAX_SENDERS)
-        .map(|_| connect(server.addr()))
-        .collect();
+    let silent: Vec<TcpStream> = (0..32).map(|_| connect(server.addr())).collect();
     server.stdout.wait_for("storing files in", STEP_TIMEOUT);
     // Accepting is asynchronous: retry until the receiver has taken all of them.
     let deadline = Instant::now() + STEP_TIMEOUT;
@@ -984,4 +991,33 @@ fn one_file_mode_drops_a_dripping_sender_and_then_takes_a_file() {
         done_line(b"next")
     );
     assert!(server.wait_exit(STEP_TIMEOUT), "exit code 0");
+}
+
+#[test]
+fn receiver_serves_far_more_than_32_senders_by_default() {
+    // The cap follows the machine (the open-files limit, raised at start): 40 silent
+    // senders are served, and the next one stores its file instead of hearing busy.
+    const SILENT: usize = 40;
+    if file_recv::open_files::default_max_senders() <= SILENT {
+        eprintln!("skipping: the open-files limit here allows too few senders");
+        return;
+    }
+    let dir = target_dir();
+    let server = receiver(dir.path(), &["--keep-serving"]);
+    let silent: Vec<TcpStream> = (0..SILENT).map(|_| connect(server.addr())).collect();
+    let reply = send_file(server.addr(), "41st.txt", b"room");
+    assert_eq!(reply, done_line(b"room"));
+    let cap = file_recv::open_files::default_max_senders();
+    wait_for_line(
+        &server,
+        &[&format!("receiving from at most {cap} senders at once")],
+    );
+    drop(silent);
+    // --help says what the default is on this machine.
+    let help = Command::new(binary("file-recv"))
+        .arg("--help")
+        .output()
+        .expect("run file-recv --help");
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(help.contains(&format!("[default: {cap}]")), "{help}");
 }

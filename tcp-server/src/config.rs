@@ -3,6 +3,8 @@
 
 use clap::Parser;
 
+use crate::open_files;
+
 /// A TCP server that answers each line it receives in upper case.
 ///
 /// Run it, then in a second terminal: cargo run -p tcp-client
@@ -18,7 +20,9 @@ pub struct Config {
 
     /// How many clients are served at once. One more is sent a "busy:" line and closed,
     /// so that a flood of connections cannot use up the machine's threads and sockets.
-    #[arg(long, value_name = "N", default_value_t = 240,
+    /// The default follows the machine: the open-files limit (raised at start to the
+    /// hard limit), less 64 kept for the server itself, at most 10000.
+    #[arg(long, value_name = "N", default_value_t = open_files::default_max_clients(),
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub max_clients: usize,
 

@@ -18,9 +18,10 @@
 //! tell a notice from a reply.
 //!
 //! Each fix to the notes' version answers a problem the chapter shows happening first: a
-//! line read whole ([`line`](mod@line)), deadlines (in [`handle`]; [`ending`] says in the log
-//! which one ended a connection), a cap on clients ([`slots`], [`busy`]), and an accept loop
-//! that survives a failed `accept`, pausing longer while it keeps failing. [`bind_advice`]
+//! line read whole ([`line`](mod@line)), deadlines ([`deadline`] for a whole line, in
+//! [`handle`]; [`ending`] says in the log which one ended a connection), a cap on clients
+//! ([`slots`], [`busy`]) that follows the machine ([`open_files`]), and an accept loop that
+//! survives a failed `accept`, pausing longer while it keeps failing. [`bind_advice`]
 //! turns a failed `bind` into advice.
 
 use std::fmt::Display;
@@ -44,10 +45,13 @@ mod config;
 pub mod deadline;
 pub mod ending;
 pub mod line;
+pub mod open_files;
 pub mod slots;
 
 /// Runs the server until the process is stopped (Ctrl-C).
 pub fn run(config: &Config) -> Result<()> {
+    // Each client costs a file descriptor: allow as many as the system lets us.
+    let open_files = open_files::raise_soft_limit();
     // ANCHOR: listen
     // 1. Listen. `bind` creates the socket, binds the address and marks it listening: from
     //    now on the OS completes three-way handshakes for us and queues the connections.
@@ -59,6 +63,10 @@ pub fn run(config: &Config) -> Result<()> {
     // Print the address actually bound: with port 0 only the OS knows which port it chose.
     log(format_args!("{}{local_addr}", common::LISTENING_PREFIX));
     // ANCHOR_END: listen
+    log(format_args!(
+        "serving at most {} clients at once (--max-clients; open files allowed: {open_files})",
+        config.max_clients
+    ));
 
     let clients = Arc::new(AtomicUsize::new(0));
     let idle_timeout = Duration::from_secs(config.idle_timeout);

@@ -306,3 +306,51 @@ fn a_client_dripping_a_line_loses_its_slot_at_the_line_deadline() {
     // Its slot is free again: a newcomer is served, not told busy.
     assert_eq!(ask(&mut client(&server), b"newcomer\n"), b"NEWCOMER\n");
 }
+
+#[test]
+fn a_thousand_idle_clients_do_not_lock_a_newcomer_out_with_default_flags() {
+    const IDLE: usize = 1000;
+    // The test holds a socket per idle client too: raise its own limit as the server does.
+    let limit = tcp_server::open_files::raise_soft_limit();
+    if tcp_server::open_files::default_max_clients() <= IDLE || limit < 2 * IDLE as u64 + 64 {
+        eprintln!("skipping: an open-files limit of {limit} is too low for {IDLE} idle clients");
+        return;
+    }
+    let server = start(&[]);
+    let idle: Vec<TcpStream> = (0..IDLE).map(|_| connect(server.addr())).collect();
+    server
+        .stdout
+        .wait_for(&format!("connected ({IDLE} of at most"), STEP_TIMEOUT);
+    assert_eq!(ask(&mut client(&server), b"newcomer\n"), b"NEWCOMER\n");
+    drop(idle);
+}
+
+#[cfg(unix)]
+#[test]
+fn server_raises_its_soft_open_files_limit_to_the_hard_one_and_says_its_cap() {
+    // Started with a soft limit of 100, as if the shell had been given `ulimit -Sn 100`.
+    let hard = tcp_server::open_files::raise_soft_limit();
+    let script = format!(
+        "ulimit -Sn 100 && exec '{}' --listen 127.0.0.1:0",
+        binary("tcp-server").display()
+    );
+    let mut command = std::process::Command::new("sh");
+    command.args(["-c", &script]);
+    let server = Server::start_command(command);
+    let cap = tcp_server::open_files::default_max_clients();
+    server.stdout.wait_for(
+        &format!(
+            "serving at most {cap} clients at once (--max-clients; open files allowed: {hard})"
+        ),
+        STEP_TIMEOUT,
+    );
+    // And --help says what the default is on this machine.
+    let help = Command::new(binary("tcp-server"))
+        .arg("--help")
+        .timeout(STEP_TIMEOUT)
+        .output()
+        .expect("run tcp-server --help");
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(help.contains(&format!("[default: {cap}]")), "{help}");
+    assert!(help.contains("open-files limit"), "{help}");
+}
