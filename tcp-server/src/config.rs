@@ -26,6 +26,12 @@ pub struct Config {
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub max_clients: usize,
 
+    /// How many clients one IP address may have at once, so that one machine cannot take
+    /// every place. The default is half the default --max-clients, at least 64.
+    #[arg(long, value_name = "N", default_value_t = open_files::default_max_per_address(),
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub max_per_address: usize,
+
     /// Seconds a client may take to send each whole line (or leave our replies unread)
     /// before the server hangs up on it: one byte now and then does not keep it.
     #[arg(long, value_name = "SECS", default_value_t = 300,

@@ -20,7 +20,8 @@
 //! Each fix to the notes' version answers a problem the chapter shows happening first: a
 //! line read whole ([`line`](mod@line)), deadlines ([`deadline`] for a whole line, in
 //! [`handle`]; [`ending`] says in the log which one ended a connection), a cap on clients
-//! ([`slots`], [`busy`]) that follows the machine ([`open_files`]), and an accept loop that
+//! ([`slots`], [`busy`]) that follows the machine ([`open_files`]) and a share of it per
+//! address ([`fairness`]), and an accept loop that
 //! survives a failed `accept`, pausing longer while it keeps failing. [`bind_advice`]
 //! turns a failed `bind` into advice.
 
@@ -36,6 +37,7 @@ use anyhow::{Context, Result};
 
 pub use crate::config::Config;
 use crate::deadline::LineDeadline;
+use crate::fairness::{AddressSlot, PerAddress};
 pub use crate::line::{Line, MAX_LINE, read_line};
 use crate::slots::ClientSlot;
 
@@ -44,6 +46,7 @@ pub mod busy;
 mod config;
 pub mod deadline;
 pub mod ending;
+pub mod fairness;
 pub mod line;
 pub mod open_files;
 pub mod slots;
@@ -69,6 +72,7 @@ pub fn run(config: &Config) -> Result<()> {
     ));
 
     let clients = Arc::new(AtomicUsize::new(0));
+    let per_address = Arc::new(PerAddress::default());
     let idle_timeout = Duration::from_secs(config.idle_timeout);
     // ANCHOR: accept
     // 2. Accept. Each `Ok` is a connection whose handshake the OS has already completed.
@@ -104,6 +108,15 @@ pub fn run(config: &Config) -> Result<()> {
             busy::refuse(stream, config.max_clients);
             continue;
         };
+        // Fairness: one address may not take every place (--max-per-address).
+        let max = config.max_per_address;
+        let Some(address_slot) = AddressSlot::take(&per_address, peer.ip(), max) else {
+            log(format_args!(
+                "{peer} refused: its address has {max} clients already (--max-per-address)"
+            ));
+            busy::refuse_address(stream, max);
+            continue;
+        };
         // 3. One worker per client: the Rust counterpart of `go handle(conn)`. A slow or
         //    silent client blocks only its own thread.
         let spawned = thread::Builder::new()
@@ -119,7 +132,7 @@ pub fn run(config: &Config) -> Result<()> {
                     Err(error) => ending::why(&error, idle_timeout),
                 };
                 // Free the place before saying so: whoever reads the log may connect at once.
-                drop(slot);
+                drop((slot, address_slot));
                 log(format_args!("{peer} disconnected: {reason}"));
             });
         if let Err(error) = spawned {

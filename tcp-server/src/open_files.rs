@@ -31,6 +31,12 @@ pub fn default_max_clients() -> usize {
     clients_for(raise_soft_limit())
 }
 
+/// The default of `--max-per-address`: half the default cap, so that one address never
+/// takes every place, but at least 64 (a classroom behind one NAT address).
+pub fn default_max_per_address() -> usize {
+    (default_max_clients() / 2).max(64)
+}
+
 /// The cap on clients that an open-files limit of `limit` allows.
 fn clients_for(limit: u64) -> usize {
     let clients = limit

@@ -354,3 +354,50 @@ fn server_raises_its_soft_open_files_limit_to_the_hard_one_and_says_its_cap() {
     assert!(help.contains(&format!("[default: {cap}]")), "{help}");
     assert!(help.contains("open-files limit"), "{help}");
 }
+
+/// Connects to `server` from the loopback address `from` (Linux answers all of 127/8).
+#[cfg(target_os = "linux")]
+fn client_from(server: &Server, from: [u8; 4]) -> BufReader<TcpStream> {
+    use socket2::{Domain, Socket, Type};
+    let socket = Socket::new(Domain::IPV4, Type::STREAM, None).expect("a socket");
+    let local = std::net::SocketAddr::from((from, 0));
+    socket
+        .bind(&local.into())
+        .expect("bind to a loopback address");
+    socket
+        .connect_timeout(&server.addr().into(), STEP_TIMEOUT)
+        .expect("connect");
+    let stream: TcpStream = socket.into();
+    stream
+        .set_read_timeout(Some(STEP_TIMEOUT))
+        .expect("a read timeout");
+    BufReader::new(stream)
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn one_address_cannot_take_every_place() {
+    let server = start(&["--max-clients", "4", "--max-per-address", "2"]);
+    // 127.0.0.1 takes its two places; its third client is told busy, with room left.
+    let mut first = client(&server);
+    assert_eq!(ask(&mut first, b"one\n"), b"ONE\n");
+    let mut second = client(&server);
+    assert_eq!(ask(&mut second, b"two\n"), b"TWO\n");
+    let mut third = client(&server);
+    let mut line = String::new();
+    third.read_line(&mut line).expect("the busy line");
+    assert_eq!(
+        line,
+        "busy: your address has 2 clients here already; try again later\n"
+    );
+    server
+        .stdout
+        .wait_for("refused: its address has 2 clients already", STEP_TIMEOUT);
+    // Another address is still served.
+    let mut other = client_from(&server, [127, 0, 0, 2]);
+    assert_eq!(ask(&mut other, b"other\n"), b"OTHER\n");
+    // When one of the first address's clients leaves, it has room again.
+    drop(first);
+    server.stdout.wait_for("disconnected", STEP_TIMEOUT);
+    assert_eq!(ask(&mut client(&server), b"again\n"), b"AGAIN\n");
+}
