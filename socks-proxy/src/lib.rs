@@ -20,6 +20,7 @@
 //! The byte layouts of every message live in [`wire`], as pure functions; this file only
 //! moves bytes between sockets and those functions.
 
+pub mod auth;
 pub mod dual_stack;
 pub mod escape;
 pub mod reach;
@@ -50,6 +51,7 @@ use nix::{
     unistd::pipe2,
 };
 
+use auth::{Credentials, Guesses};
 use reach::IpRange;
 use slots::{Full, Slots};
 use wire::{Command, Method, ReplyCode, Socks4Status, Target, WireError};
@@ -100,6 +102,16 @@ pub struct Config {
     #[arg(long)]
     pub allow_public: bool,
 
+    /// Milliseconds to wait before answering a wrong password, so that guessing is slow.
+    #[arg(long, value_name = "MS", default_value_t = 1000)]
+    pub auth_failure_delay_ms: u64,
+
+    /// Wrong passwords one client address may send before it is refused even the right
+    /// one, until it has stopped for 10 minutes.
+    #[arg(long, value_name = "N", default_value_t = 10,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_auth_failures: u32,
+
     /// Let clients on other machines reach this range, as ADDRESS/PREFIX (repeat for
     /// more). Without it they cannot reach this machine, link-local addresses
     /// (169.254.0.0/16, fe80::/10: cloud metadata), nor private ranges (10/8,
@@ -115,6 +127,10 @@ pub struct Config {
     /// Whether the listener is on every address (set by `serve`, not a command-line option).
     #[arg(skip)]
     pub wildcard_listener: bool,
+
+    /// The failed passwords per client address (shared by every client's thread).
+    #[arg(skip)]
+    pub guesses: Arc<Guesses>,
 
     /// How many clients are served at once. One more is closed at once, so a flood of
     /// connections cannot use up the machine's threads and sockets.
@@ -160,61 +176,13 @@ impl Config {
         Duration::from_secs(self.connect_timeout)
     }
 
+    fn auth_failure_delay(&self) -> Duration {
+        Duration::from_millis(self.auth_failure_delay_ms)
+    }
+
     fn idle_timeout(&self) -> Duration {
         Duration::from_secs(self.idle_timeout)
     }
-}
-
-/// The one user name and password the proxy accepts.
-#[derive(Clone)]
-pub struct Credentials {
-    username: Vec<u8>,
-    password: Vec<u8>,
-}
-
-impl Credentials {
-    /// Parses NAME:PASSWORD (the password may contain ':'; the name may not).
-    pub fn parse(text: &str) -> Result<Credentials, String> {
-        let (username, password) = text
-            .split_once(':')
-            .ok_or("give the credentials as NAME:PASSWORD")?;
-        // RFC 1929 sends each with a one-byte length, and requires at least one byte.
-        for (what, field) in [("name", username), ("password", password)] {
-            if field.is_empty() || field.len() > 255 {
-                return Err(format!("the {what} must be 1 to 255 bytes long"));
-            }
-        }
-        Ok(Credentials {
-            username: username.as_bytes().to_vec(),
-            password: password.as_bytes().to_vec(),
-        })
-    }
-
-    /// Whether a client's name and password are these.
-    fn accept(&self, request: &wire::AuthRequest) -> bool {
-        // `&` and not `&&`: check both, so the answer takes as long for a right name
-        // with a wrong password as for a wrong name.
-        same_bytes(&request.username, &self.username)
-            & same_bytes(&request.password, &self.password)
-    }
-}
-
-/// Shows the user name, never the password, so printing a `Config` cannot leak it.
-impl fmt::Debug for Credentials {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Credentials")
-            .field("username", &String::from_utf8_lossy(&self.username))
-            .field("password", &"<hidden>")
-            .finish()
-    }
-}
-
-/// Compares two byte strings in a time that does not depend on where they differ.
-///
-/// `==` stops at the first different byte; by timing many guesses, an attacker could find
-/// the password byte by byte. Only the length can leak here.
-fn same_bytes(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0, |diff, (x, y)| diff | (x ^ y)) == 0
 }
 
 /// Runs the proxy until the process is stopped (Ctrl-C).
@@ -436,13 +404,29 @@ fn socks5(mut handshake: Handshake<'_>, config: &Config) -> Result<String> {
             }
             other => other?,
         };
-        if !credentials.accept(&attempt) {
+        let ip = handshake.peer.ip();
+        let locked_out = config
+            .guesses
+            .locked_out(ip, Instant::now(), config.max_auth_failures);
+        if locked_out || !credentials.accept(&attempt) {
+            // The same answer, after the same delay, whether the address is locked out or
+            // the password is wrong: a guesser cannot tell when it found the password.
+            thread::sleep(handshake.time_left().min(config.auth_failure_delay()));
             refuse(client, &wire::encode_auth_reply(false));
+            if locked_out {
+                bail!(
+                    "SOCKS5 authentication refused: {} failed passwords from this address \
+                     (--max-auth-failures)",
+                    config.max_auth_failures
+                );
+            }
+            config.guesses.failed(ip, Instant::now());
             bail!(
                 "SOCKS5 authentication failed for user \"{}\"",
                 escape::escape_bytes(&attempt.username)
             );
         }
+        config.guesses.succeeded(ip);
         handshake.send(&wire::encode_auth_reply(true))?;
     }
 
@@ -779,6 +763,11 @@ impl<'a> Handshake<'a> {
                 Err(error) => return Err(HandshakeError::Io(error)),
             }
         }
+    }
+
+    /// What is left of the whole handshake's time.
+    fn time_left(&self) -> Duration {
+        self.limit.saturating_sub(self.started.elapsed())
     }
 
     /// Sends one message of the handshake: all of it (`write_all`, never a bare `write`).
@@ -1408,31 +1397,6 @@ mod tests {
 
     fn addr(text: &str) -> SocketAddr {
         text.parse().expect("a valid test address")
-    }
-
-    #[test]
-    fn credentials_are_name_colon_password() {
-        let credentials = Credentials::parse("alice:pa:ss").expect("valid");
-        assert_eq!(credentials.username, b"alice");
-        assert_eq!(credentials.password, b"pa:ss");
-        assert!(Credentials::parse("alice").is_err());
-        assert!(Credentials::parse(":secret").is_err());
-        assert!(Credentials::parse("alice:").is_err());
-        assert!(!format!("{credentials:?}").contains("pa:ss"));
-    }
-
-    #[test]
-    fn credentials_accept_only_the_exact_name_and_password() {
-        let credentials = Credentials::parse("alice:secret").expect("valid");
-        let attempt = |username: &[u8], password: &[u8]| wire::AuthRequest {
-            username: username.to_vec(),
-            password: password.to_vec(),
-        };
-        assert!(credentials.accept(&attempt(b"alice", b"secret")));
-        assert!(!credentials.accept(&attempt(b"alice", b"secreT")));
-        assert!(!credentials.accept(&attempt(b"alice", b"secret2")));
-        assert!(!credentials.accept(&attempt(b"bob", b"secret")));
-        assert!(!credentials.accept(&attempt(b"", b"")));
     }
 
     #[test]
