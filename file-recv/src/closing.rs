@@ -26,6 +26,20 @@ pub(crate) fn busy(stream: &TcpStream, reason: &str) {
 /// accept loop: a short write timeout, and only what has already arrived is read away.
 pub(crate) fn refuse_busy(stream: &TcpStream, max_senders: usize) {
     let reason = format!("already receiving {max_senders} files, try again later");
+    busy_now(stream, &reason);
+}
+
+/// Tells a sender whose address has `--max-per-address` senders already that it must wait.
+pub(crate) fn refuse_address(stream: &TcpStream, max: usize) {
+    busy_now(
+        stream,
+        &format!("your address is sending {max} files already, try again later"),
+    );
+}
+
+/// Sends `busy: <reason>` and closes, without ever blocking the accept loop.
+fn busy_now(stream: &TcpStream, reason: &str) {
+    let reason = reason.to_owned();
     let _ = stream.set_write_timeout(Some(Duration::from_millis(200)));
     let _ = (&*stream).write_all(&Answer::Busy(reason).to_line());
     let _ = stream.shutdown(Shutdown::Write);

@@ -47,6 +47,12 @@ pub struct Config {
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub max_senders: usize,
 
+    /// How many senders one IP address may have at once, so that one machine cannot take
+    /// every place. The default is half the default --max-senders, at least 16.
+    #[arg(long, value_name = "N", default_value_t = open_files::default_max_per_address(),
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub max_per_address: usize,
+
     /// Seconds a sender may stay silent (or stop reading our answer) before the receiver
     /// drops it and goes on serving others.
     #[arg(long, value_name = "SECS", default_value_t = 30,

@@ -30,6 +30,7 @@ use anyhow::{Context, Result, bail};
 use sha2::{Digest, Sha256};
 
 use crate::deadline::{Incoming, TooSlow};
+use crate::fairness::{AddressSlot, PerAddress};
 use crate::one_file::Turn;
 use crate::protocol::{Announcement, Answer, Outcome};
 use crate::saving::{BackgroundSync, Unfinished};
@@ -41,6 +42,7 @@ mod cleanup;
 mod closing;
 mod config;
 mod deadline;
+mod fairness;
 pub mod line;
 pub mod names;
 mod one_file;
@@ -96,6 +98,7 @@ pub fn run(config: &Config) -> Result<()> {
         one_file: (!config.keep_serving).then(|| Arc::new(AtomicBool::new(false))),
     });
     let senders = Arc::new(AtomicUsize::new(0));
+    let per_address = Arc::new(PerAddress::default());
 
     // ANCHOR: accept
     // 2. Accept: each connection that completed the three-way handshake.
@@ -122,12 +125,21 @@ pub fn run(config: &Config) -> Result<()> {
             closing::refuse_busy(&stream, config.max_senders);
             continue;
         };
+        // Fairness: one address may not take every place (--max-per-address).
+        let max = config.max_per_address;
+        let Some(address_slot) = AddressSlot::take(&per_address, peer.ip(), max) else {
+            log(format_args!(
+                "{peer} refused: its address has {max} senders already (--max-per-address)"
+            ));
+            closing::refuse_address(&stream, max);
+            continue;
+        };
         let settings = Arc::clone(&settings);
         let spawned = thread::Builder::new()
             .name(format!("sender {peer}"))
             .spawn(move || {
                 let stored = serve(&stream, peer, &settings);
-                drop(slot);
+                drop((slot, address_slot));
                 // As in the notes, stop after the first stored file unless --keep-serving.
                 // A refused or failed transfer does not count: a port scanner or a typo
                 // must not end the program before the real file arrived.

@@ -35,6 +35,12 @@ pub fn default_max_senders() -> usize {
     senders_for(raise_soft_limit())
 }
 
+/// The default of `--max-per-address`: half the default cap, so that one address never
+/// takes every place, but at least 16 (a classroom behind one NAT address).
+pub fn default_max_per_address() -> usize {
+    (default_max_senders() / 2).max(16)
+}
+
 /// The cap on senders that an open-files limit of `limit` allows.
 fn senders_for(limit: u64) -> usize {
     let senders =

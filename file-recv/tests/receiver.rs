@@ -1021,3 +1021,46 @@ fn receiver_serves_far_more_than_32_senders_by_default() {
     let help = String::from_utf8_lossy(&help.stdout);
     assert!(help.contains(&format!("[default: {cap}]")), "{help}");
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn one_address_cannot_take_every_place_of_the_receiver() {
+    let dir = target_dir();
+    let server = receiver(
+        dir.path(),
+        &[
+            "--keep-serving",
+            "--max-senders",
+            "4",
+            "--max-per-address",
+            "2",
+        ],
+    );
+    // Two silent senders from 127.0.0.1 take its share; its third is told busy.
+    let _silent: Vec<TcpStream> = (0..2).map(|_| connect(server.addr())).collect();
+    let deadline = Instant::now() + STEP_TIMEOUT;
+    let reply = loop {
+        let reply = send_file(server.addr(), "third.txt", b"x");
+        if reply.starts_with("busy: ") || Instant::now() > deadline {
+            break reply;
+        }
+        thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(
+        reply,
+        "busy: your address is sending 2 files already, try again later\n"
+    );
+    // A sender from another loopback address (Linux answers all of 127/8) is served.
+    use socket2::{Domain, Socket, Type};
+    let socket = Socket::new(Domain::IPV4, Type::STREAM, None).expect("a socket");
+    let local = SocketAddr::from(([127, 0, 0, 2], 0));
+    socket.bind(&local.into()).expect("bind 127.0.0.2");
+    socket
+        .connect_timeout(&server.addr().into(), STEP_TIMEOUT)
+        .expect("connect");
+    let mut other: TcpStream = socket.into();
+    other.set_read_timeout(Some(STEP_TIMEOUT)).expect("timeout");
+    other.write_all(b"FILE 5 other\nother").expect("send");
+    other.shutdown(Shutdown::Write).expect("FIN");
+    assert_eq!(read_all(&mut other), done_line(b"other"));
+}
