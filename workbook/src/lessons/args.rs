@@ -80,47 +80,16 @@ const SIZE: usize = 1800;
 
 /// args-1: the notes' output, for a path with folders and one more argument.
 fn check_args_1(program: &Program) -> Result<()> {
-    let scratch = Scratch::new("args-1")?;
-    let typed = format!("{FOLDERS}/{NAME}");
-    scratch.file(&typed, &vec![b'n'; SIZE])?;
-    let run = run_os(
-        program,
-        &[typed.clone().into(), "two words".into()],
-        scratch.path(),
-    )?;
-    if run.panicked() || !run.status.success() {
-        bail!(
-            "`{} \"two words\"` failed ({}), though the file exists{}",
-            typed,
-            check::describe(run.status),
-            run.said()
-        );
-    }
-    expect_arguments(&run, &typed)?;
-    expect_name_and_size(&run, &typed, NAME, SIZE)
+    let (scratch, typed) = notes_file("args-1")?;
+    notes_output(program, &scratch, &typed)
 }
 
 /// args-2: the same output, and then no panic for any input, and errors that name the path.
 fn check_args_2(program: &Program) -> Result<()> {
-    let scratch = Scratch::new("args-2")?;
-    let typed = format!("{FOLDERS}/{NAME}");
-    scratch.file(&typed, &vec![b'n'; SIZE])?;
+    let (scratch, typed) = notes_file("args-2")?;
 
     // The notes' steps still work.
-    let run = run_os(
-        program,
-        &[typed.clone().into(), "two words".into()],
-        scratch.path(),
-    )?;
-    if run.panicked() || !run.status.success() {
-        bail!(
-            "`{typed} \"two words\"` failed ({}), though the file exists{}",
-            check::describe(run.status),
-            run.said()
-        );
-    }
-    expect_arguments(&run, &typed)?;
-    expect_name_and_size(&run, &typed, NAME, SIZE)?;
+    notes_output(program, &scratch, &typed)?;
 
     // Step 2: nothing typed is a usage error, not a panic.
     let run = run_os(program, &[], scratch.path())?;
@@ -159,6 +128,30 @@ fn check_args_2(program: &Program) -> Result<()> {
     }
 
     non_unicode(program, &scratch, &typed)
+}
+
+/// A scratch folder for the check `what`, holding the file to examine; and the path to it
+/// as the student types it.
+fn notes_file(what: &str) -> Result<(Scratch, String)> {
+    let scratch = Scratch::new(what)?;
+    let typed = format!("{FOLDERS}/{NAME}");
+    scratch.file(&typed, &vec![b'n'; SIZE])?;
+    Ok((scratch, typed))
+}
+
+/// The notes' steps, for the path `typed` and one more argument: the program succeeds and
+/// prints its arguments, then the file's bare name and size.
+fn notes_output(program: &Program, scratch: &Scratch, typed: &str) -> Result<()> {
+    let run = run_os(program, &[typed.into(), "two words".into()], scratch.path())?;
+    if run.panicked() || !run.status.success() {
+        bail!(
+            "`{typed} \"two words\"` failed ({}), though the file exists{}",
+            check::describe(run.status),
+            run.said()
+        );
+    }
+    expect_arguments(&run, typed)?;
+    expect_name_and_size(&run, typed, NAME, SIZE)
 }
 
 /// args-2, step 1 and 2: an argument, and a file name, that are not Unicode (Unix only: on
