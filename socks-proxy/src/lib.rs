@@ -21,13 +21,15 @@
 //! the steps, and moves bytes between sockets and those functions. The machinery lives in
 //! modules named for what it does: [`config`] (the options), `handshake` (one deadline,
 //! and refusing without losing the reply), `relay` and `udp_relay` (step 8), [`reach`]
-//! (where a client may go), [`resolve`] (name lookups under a deadline), [`auth`]
+//! (where a client may go), `exposure` (where the proxy may listen), `bind_wait`, [`resolve`] (name lookups under a deadline), [`auth`]
 //! (passwords and guessing), [`slots`] (the caps), [`dual_stack`] and [`escape`].
 
 pub mod auth;
+mod bind_wait;
 pub mod config;
 pub mod dual_stack;
 pub mod escape;
+mod exposure;
 mod handshake;
 pub mod reach;
 mod relay;
@@ -39,29 +41,29 @@ pub mod wire;
 use std::fmt::Display;
 use std::io::{self, ErrorKind, Read, Write};
 use std::net::{
-    IpAddr, Ipv4Addr, Shutdown, SocketAddr, SocketAddrV4, TcpListener, TcpStream, ToSocketAddrs,
-    UdpSocket,
+    IpAddr, Ipv4Addr, Shutdown, SocketAddr, SocketAddrV4, TcpListener, TcpStream, UdpSocket,
 };
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result, bail};
 
+pub use bind_wait::BIND_POLL;
 pub use config::Config;
+pub use exposure::exposure_check;
 pub use handshake::LINGER;
 pub use relay::RELAY_BUFFER;
 pub use udp_relay::{MAX_UDP_PEERS, UDP_POLL};
 
+use bind_wait::accept_from;
+use exposure::resolve_listen_address;
 use handshake::{Handshake, HandshakeError, UNSPECIFIED, close_gently, refuse};
 use relay::relay;
 use slots::{Full, Slots};
 use udp_relay::relay_datagrams;
 use wire::{Command, Method, ReplyCode, Socks4Status, Target, WireError};
-
-/// How often a BIND looks for the target's connection while it waits.
-pub const BIND_POLL: Duration = Duration::from_millis(50);
 
 /// Runs the proxy until the process is stopped (Ctrl-C).
 pub fn run(config: Config) -> Result<()> {
@@ -81,52 +83,6 @@ pub fn run(config: Config) -> Result<()> {
     serve(&listener, Arc::new(config));
     Ok(())
 }
-
-/// Turns `--listen` into one socket address.
-fn resolve_listen_address(text: &str) -> Result<SocketAddr> {
-    text.to_socket_addrs()
-        .with_context(|| {
-            format!("cannot listen on {text}: give the address as IP:PORT, e.g. 127.0.0.1:1080")
-        })?
-        .next()
-        .ok_or_else(|| anyhow!("cannot listen on {text}: the name has no address"))
-}
-
-// ANCHOR: exposure
-/// Decides whether listening on `addr` is allowed, and what to warn about.
-///
-/// Loopback is reachable only from this machine. Any other address makes the proxy
-/// reachable by the network: it must be asked for (`--allow-public`), and without a
-/// password it is an open proxy, which strangers find within hours and use to hide
-/// their traffic behind your address.
-pub fn exposure_check(
-    addr: SocketAddr,
-    allow_public: bool,
-    authenticated: bool,
-) -> Result<Vec<String>> {
-    if addr.ip().to_canonical().is_loopback() {
-        return Ok(Vec::new());
-    }
-    if !allow_public {
-        bail!(
-            "refusing to listen on {addr}: it is not a loopback address, so other machines \
-             could use this proxy. Listen on 127.0.0.1 or [::1], or pass --allow-public \
-             (and --user NAME:PASSWORD) if that is really what you want"
-        );
-    }
-    if authenticated {
-        return Ok(Vec::new());
-    }
-    let line = "!".repeat(78);
-    Ok(vec![
-        line.clone(),
-        format!("WARNING: OPEN PROXY. Listening on {addr} without --user:"),
-        "anyone who can reach this address can send traffic through this machine,".to_owned(),
-        "and it will look as if it came from you. Add --user NAME:PASSWORD.".to_owned(),
-        line,
-    ])
-}
-// ANCHOR_END: exposure
 
 /// Binds `addr`, turning the usual failures into a message that says how to fix them.
 pub fn listen(addr: SocketAddr) -> Result<TcpListener> {
@@ -493,67 +449,6 @@ fn bind<R: AsRef<[u8]>>(
 }
 // ANCHOR_END: bind
 
-/// Waits on `listener` for a connection from one of `expected`, for at most `limit`, and
-/// only while the client is still there.
-fn accept_from(
-    listener: &TcpListener,
-    expected: &[IpAddr],
-    client: &TcpStream,
-    limit: Duration,
-) -> Result<TcpStream, String> {
-    // `accept` has no timeout in std, so poll: a non-blocking accept, then a look at the
-    // client (if it has gone, nobody wants the connection any more), then a short nap.
-    listener
-        .set_nonblocking(true)
-        .map_err(|e| format!("could not poll the listener: {e}"))?;
-    let deadline = Instant::now() + limit;
-    loop {
-        match listener.accept() {
-            Ok((incoming, peer)) if expected.contains(&peer.ip().to_canonical()) => {
-                // Some systems pass the listener's non-blocking mode on to accepted sockets.
-                incoming
-                    .set_nonblocking(false)
-                    .map_err(|e| format!("could not use the connection: {e}"))?;
-                return Ok(incoming);
-            }
-            Ok((stray, peer)) => {
-                log(format_args!(
-                    "BIND on {}: closed a connection from {peer}, not the expected host",
-                    listener.local_addr().unwrap_or(UNSPECIFIED)
-                ));
-                drop(stray);
-            }
-            Err(error) if error.kind() == ErrorKind::WouldBlock => {}
-            Err(error) => return Err(format!("accept failed: {error}")),
-        }
-        if client_left(client) {
-            return Err("the client closed its connection while waiting".to_owned());
-        }
-        if Instant::now() >= deadline {
-            return Err(format!(
-                "nobody connected within {} s (--idle-timeout)",
-                limit.as_secs()
-            ));
-        }
-        thread::sleep(BIND_POLL);
-    }
-}
-
-/// Whether the client has closed (or reset) its connection, without waiting or reading.
-fn client_left(client: &TcpStream) -> bool {
-    if client.set_nonblocking(true).is_err() {
-        return true;
-    }
-    let mut byte = [0];
-    let left = match client.peek(&mut byte) {
-        Ok(0) => true,
-        Ok(_) => false, // Early data for the relay: the client is very much there.
-        Err(error) => error.kind() != ErrorKind::WouldBlock,
-    };
-    let _ = client.set_nonblocking(false);
-    left
-}
-
 /// A refused CONNECT: the SOCKS5 code for the client, the details for the log.
 #[derive(Debug)]
 struct Refusal {
@@ -712,42 +607,9 @@ pub(crate) fn log(message: impl Display) {
 mod tests {
     use super::*;
 
-    fn addr(text: &str) -> SocketAddr {
-        text.parse().expect("a valid test address")
-    }
-
-    #[test]
-    fn loopback_is_always_allowed_and_public_needs_a_flag() {
-        assert!(
-            exposure_check(addr("127.0.0.1:1080"), false, false)
-                .expect("ok")
-                .is_empty()
-        );
-        assert!(
-            exposure_check(addr("[::1]:1080"), false, false)
-                .expect("ok")
-                .is_empty()
-        );
-        let refused = exposure_check(addr("0.0.0.0:1080"), false, true).expect_err("refused");
-        assert!(refused.to_string().contains("--allow-public"));
-        assert!(
-            exposure_check(addr("0.0.0.0:1080"), true, true)
-                .expect("ok")
-                .is_empty()
-        );
-    }
-
-    #[test]
-    fn public_without_a_password_warns_of_an_open_proxy() {
-        let warning = exposure_check(addr("[::]:1080"), true, false)
-            .expect("allowed")
-            .join("\n");
-        assert!(warning.contains("WARNING: OPEN PROXY"), "{warning}");
-    }
-
     #[test]
     fn connect_failures_map_to_socks5_reply_codes() {
-        let target = addr("127.0.0.1:9");
+        let target = SocketAddr::from(([127, 0, 0, 1], 9));
         let code = |kind| connect_refusal(target, &io::Error::from(kind), 10).code;
         assert_eq!(
             code(ErrorKind::ConnectionRefused),
