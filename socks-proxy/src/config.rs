@@ -84,7 +84,8 @@ pub struct Config {
           value_parser = clap::value_parser!(u64).range(1..))]
     pub handshake_timeout: u64,
 
-    /// Seconds to wait for a target to accept the proxy's connection.
+    /// Seconds to look up the target's name and wait for it to accept the proxy's
+    /// connection, together.
     #[arg(long, value_name = "SECS", default_value_t = 10,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub connect_timeout: u64,
