@@ -118,6 +118,35 @@ fn a_maximum_size_datagram_comes_back_whole() {
 }
 
 #[test]
+fn a_reply_is_never_longer_than_its_request_so_a_forged_source_gets_no_amplification() {
+    // A hostile request: text whose upper case is longer than itself ("ŉ" is 2 bytes, "ʼN"
+    // 3; "ΐ" is 2, its upper case 6). Answered in full, each byte sent to a forged source
+    // would become three towards the victim.
+    let server = udp_server(&[]);
+    let socket = test_socket(server.addr());
+    for request in ["ŉŉŉ", "ΐ", "ΐΐΐΐΐ", "a ŉ b ΐ c"] {
+        let reply = round_trip(&socket, server.addr(), request.as_bytes());
+        assert!(
+            reply.len() <= request.len(),
+            "{request:?} ({} bytes) got {} bytes back",
+            request.len(),
+            reply.len()
+        );
+        // What comes back is the start of the upper case, cut at a character boundary.
+        let reply = String::from_utf8(reply).expect("the reply is still UTF-8");
+        assert!(
+            !reply.is_empty() && request.to_uppercase().starts_with(&reply),
+            "{reply:?}"
+        );
+    }
+    // A request that does not grow still comes back whole.
+    assert_eq!(
+        round_trip(&socket, server.addr(), "straße".as_bytes()),
+        b"STRASSE"
+    );
+}
+
+#[test]
 fn a_reply_too_long_for_one_datagram_becomes_an_error_notice() {
     // "ΐ" is 2 bytes and its upper case 6: 32,753 of them fit in a datagram (65,506 bytes),
     // their upper case (196,518 bytes) does not. The server says so, in lower case.
