@@ -185,7 +185,7 @@ fn the_whole_tour_passes_and_leaves_nothing_behind() {
         "lost 0 (0.00 %)",
         "(argument 0: the program, as it was started)",
         "confirmed the size and the SHA-256",
-        "reads the answer: NO the name \"../escaped.txt\"",
+        "reads the answer: error: the name \"../escaped.txt\"",
         "TIME_WAIT",
         "reads: HELLO THROUGH THE PROXY",
         "terminal 2: cargo run -p tcp-client",
