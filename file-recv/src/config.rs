@@ -40,6 +40,12 @@ pub struct Config {
     #[arg(long, value_name = "SIZE", default_value = "10G", value_parser = parse_size_limit)]
     pub max_size: u64,
 
+    /// Largest total of the files being received at once (their announced sizes), so
+    /// that senders cannot fill the disk with files they never finish. A sender whose file
+    /// would pass it is answered "busy:". Units as for --max-size.
+    #[arg(long, value_name = "SIZE", default_value = "20G", value_parser = parse_size_limit)]
+    pub max_unfinished: u64,
+
     /// How many senders are served at once. One more is answered "busy:" and closed. The
     /// default follows the machine: the open-files limit (raised at start to the hard
     /// limit), less 64 kept for the receiver, 3 per sender, at most 1000.

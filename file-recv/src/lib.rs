@@ -13,9 +13,10 @@
 //! This file holds the steps, top to bottom. The wire format is in [`protocol`]; each piece
 //! of machinery is in a module named for what it does: [`names`] (which names are allowed),
 //! `saving` (temporary file, syncing, rename), `cleanup` (Ctrl-C), `senders` and
-//! [`open_files`] (the cap, following the machine),
-//! `one_file` (one file, then exit), `deadline` (whole announcement, minimum progress),
-//! `closing` (a last line without RST) and `advice` (errors in words).
+//! [`open_files`] (the cap, following the machine), `space` (free space, unfinished files),
+//! `exposure` (a loud warning off loopback), `one_file` (one file, then exit), `deadline`
+//! (whole announcement, minimum progress), `closing` (a last line without RST) and `advice`
+//! (errors in words).
 
 use std::fmt::Display;
 use std::fs;
@@ -35,6 +36,7 @@ use crate::one_file::Turn;
 use crate::protocol::{Announcement, Answer, Outcome};
 use crate::saving::{BackgroundSync, Unfinished};
 use crate::senders::SenderSlot;
+use crate::space::Space;
 use crate::transfer::{Failure, Settings, Stored};
 
 mod advice;
@@ -42,6 +44,7 @@ mod cleanup;
 mod closing;
 mod config;
 mod deadline;
+mod exposure;
 mod fairness;
 pub mod line;
 pub mod names;
@@ -50,6 +53,7 @@ pub mod open_files;
 pub mod protocol;
 mod saving;
 mod senders;
+mod space;
 mod transfer;
 
 pub use cleanup::remove_unfinished_and_exit;
@@ -82,6 +86,7 @@ pub fn run(config: &Config) -> Result<()> {
         .context("could not read the bound address")?;
     log(format_args!("{}{local_addr}", common::LISTENING_PREFIX));
     // ANCHOR_END: listen
+    exposure::warn(local_addr, &dir);
     log(format_args!("storing files in {}", dir.display()));
     log(format_args!(
         "receiving from at most {} senders at once (--max-senders; open files allowed: \
@@ -96,6 +101,7 @@ pub fn run(config: &Config) -> Result<()> {
         max_size: config.max_size,
         idle_timeout: Duration::from_secs(config.idle_timeout),
         one_file: (!config.keep_serving).then(|| Arc::new(AtomicBool::new(false))),
+        space: Space::new(config.max_unfinished),
     });
     let senders = Arc::new(AtomicUsize::new(0));
     let per_address = Arc::new(PerAddress::default());
@@ -246,7 +252,7 @@ fn receive(stream: &TcpStream, peer: SocketAddr, settings: &Settings) -> Result<
 
     // ANCHOR: answer
     // 4. Answer "OK". First refuse, before any content flows, a file we cannot store: one
-    //    that exists, or a temporary file we cannot create (the content goes there first).
+    //    that exists, one the disk has no room for, or a temporary file we cannot create.
     // Without --keep-serving, one file at a time: another sender past `OK` makes us busy.
     let turn = match &settings.one_file {
         Some(taken) => Some(Turn::take(taken).ok_or_else(|| {
@@ -256,6 +262,7 @@ fn receive(stream: &TcpStream, peer: SocketAddr, settings: &Settings) -> Result<
     };
     let target = settings.dir.join(name);
     saving::check_target(&target, name, settings.overwrite).map_err(Failure::Refused)?;
+    let _room = settings.space.promise(&settings.dir, size)?;
     let mut partial = Unfinished::create(&settings.dir)
         .map_err(|e| Failure::Refused(advice::disk_problem(&e, "cannot create the file")))?;
     writer

@@ -6,6 +6,8 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
+use crate::space::Space;
+
 /// What every transfer needs to know, shared by the threads of `--keep-serving`.
 #[derive(Debug)]
 pub(crate) struct Settings {
@@ -16,6 +18,8 @@ pub(crate) struct Settings {
     pub(crate) idle_timeout: Duration,
     /// Without --keep-serving: whether a sender is past `OK` (see `one_file`).
     pub(crate) one_file: Option<Arc<AtomicBool>>,
+    /// The room promised to the transfers under way (see `space`).
+    pub(crate) space: Space,
 }
 
 /// Why a transfer did not end with a stored file.
