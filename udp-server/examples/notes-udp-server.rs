@@ -53,6 +53,9 @@ fn serve_like_the_notes() -> Result<()> {
         println!("{peer}: {n} bytes");
 
         // 4. Send the reply to that address: `conn.WriteToUDP(reply, peer)`.
+        // Weakness (amplification): upper-casing can make the reply longer than the request
+        // ("ŉ" becomes "ʼN"), and UDP never checks the sender's address: a forged source gets
+        // more bytes than the attacker sent. The lesson cuts each reply to the request's size.
         socket.send_to(reply.as_bytes(), peer)?;
     }
 }

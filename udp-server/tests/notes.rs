@@ -133,3 +133,23 @@ fn a_vanished_client_stops_the_notes_server_on_windows_only_and_never_the_lesson
         Some(&b"AFTER"[..])
     );
 }
+
+#[test]
+fn notes_server_amplifies_and_the_lesson_cuts_each_reply_to_the_request() {
+    // "ŉ" (2 bytes) upper-cases to "ʼN" (3 bytes): a forged source would get more than the
+    // attacker sent.
+    let request = "ŉŉŉ".as_bytes();
+    let notes = notes_server();
+    let reply = round_trip(&test_socket(notes.addr()), notes.addr(), request);
+    assert_eq!(reply, "ʼNʼNʼN".as_bytes());
+    assert!(reply.len() > request.len(), "{} bytes", reply.len());
+
+    let lesson = udp_server(&[]);
+    let reply = round_trip(&test_socket(lesson.addr()), lesson.addr(), request);
+    assert!(
+        reply.len() <= request.len(),
+        "{} bytes back for {}",
+        reply.len(),
+        request.len()
+    );
+}
