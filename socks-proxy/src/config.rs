@@ -7,6 +7,7 @@ use std::time::Duration;
 use clap::Parser;
 
 use crate::auth::{Credentials, Guesses};
+use crate::open_files;
 use crate::reach::IpRange;
 
 /// A SOCKS4, SOCKS4a and SOCKS5 proxy (TCP CONNECT and BIND, and UDP ASSOCIATE).
@@ -67,14 +68,18 @@ pub struct Config {
     pub guesses: Arc<Guesses>,
 
     /// How many clients are served at once. One more is closed at once, so a flood of
-    /// connections cannot use up the machine's threads and sockets.
-    #[arg(long, value_name = "N", default_value_t = 256,
+    /// connections cannot use up the machine's threads and sockets. The default follows
+    /// the machine: the open-files limit (raised at start to the hard limit), less a
+    /// reserve for the proxy itself, divided by the 6 a relay may hold on Linux (3
+    /// elsewhere), at most 5000.
+    #[arg(long, value_name = "N", default_value_t = open_files::default_max_clients(),
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub max_clients: usize,
 
     /// How many clients from one IP address are served at once, so that one address
-    /// cannot take every place of --max-clients and lock the others out.
-    #[arg(long, value_name = "N", default_value_t = 64,
+    /// cannot take every place of --max-clients and lock the others out. The default is
+    /// half the default --max-clients, at least 64 (at most the whole default).
+    #[arg(long, value_name = "N", default_value_t = open_files::default_max_per_address(),
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub max_per_address: usize,
 

@@ -22,7 +22,8 @@
 //! modules named for what it does: [`config`] (the options), `handshake` (one deadline,
 //! and refusing without losing the reply), `relay` and `udp_relay` (step 8), [`reach`]
 //! (where a client may go), `exposure` (where the proxy may listen), `bind_wait`, [`resolve`] (name lookups under a deadline), [`auth`]
-//! (passwords and guessing), [`slots`] (the caps), [`dual_stack`] and [`escape`].
+//! (passwords and guessing), [`slots`] (the caps), [`open_files`] (caps that follow the
+//! machine), [`dual_stack`] and [`escape`].
 
 pub mod auth;
 mod bind_wait;
@@ -31,6 +32,7 @@ pub mod dual_stack;
 pub mod escape;
 mod exposure;
 mod handshake;
+pub mod open_files;
 pub mod reach;
 mod relay;
 pub mod resolve;
@@ -67,6 +69,8 @@ use wire::{Command, Method, ReplyCode, Socks4Status, Target, WireError};
 
 /// Runs the proxy until the process is stopped (Ctrl-C).
 pub fn run(config: Config) -> Result<()> {
+    // Each client costs file descriptors: allow as many as the system lets us.
+    let open_files = open_files::raise_soft_limit();
     // ANCHOR: listen
     // 1. Listen, on loopback unless told otherwise: a proxy lends its network to whoever
     //    can reach it.
@@ -80,6 +84,13 @@ pub fn run(config: Config) -> Result<()> {
         .context("could not read the bound address")?;
     log(format_args!("{}{local_addr}", common::LISTENING_PREFIX));
     // ANCHOR_END: listen
+    if !config.quiet {
+        log(format_args!(
+            "serving at most {} clients at once, {} per address (--max-clients, \
+             --max-per-address; open files allowed: {open_files})",
+            config.max_clients, config.max_per_address
+        ));
+    }
     serve(&listener, Arc::new(config));
     Ok(())
 }

@@ -61,3 +61,61 @@ fn one_address_cannot_take_every_place() {
     other.read_to_string(&mut response).expect("response");
     assert!(response.ends_with(support::BODY), "{response:?}");
 }
+
+#[test]
+fn a_thousand_idle_clients_from_one_address_do_not_lock_a_newcomer_out_by_default() {
+    const IDLE: usize = 1000;
+    // The test holds a socket per idle client too: raise its own limit as the proxy does.
+    let limit = socks_proxy::open_files::raise_soft_limit();
+    if socks_proxy::open_files::default_max_per_address() <= IDLE || limit < 2 * IDLE as u64 + 64 {
+        eprintln!("skipping: an open-files limit of {limit} is too low for {IDLE} idle clients");
+        return;
+    }
+    let target = HttpTarget::start("127.0.0.1");
+    // Only the handshake deadline is raised, so that the idle clients keep their places.
+    let proxy = Server::start(
+        "socks-proxy",
+        &["--listen", "127.0.0.1:0", "--handshake-timeout", "60"],
+    );
+    let idle: Vec<TcpStream> = (0..IDLE).map(|_| connect(proxy.addr())).collect();
+    // The proxy accepts in order, so the newcomer is taken after every idle client.
+    let mut newcomer = socks5_connect(proxy.addr(), target.addr);
+    std::io::Write::write_all(&mut newcomer, b"GET / HTTP/1.0\r\n\r\n").expect("request");
+    let mut response = String::new();
+    newcomer.read_to_string(&mut response).expect("response");
+    assert!(response.ends_with(support::BODY), "{response:?}");
+    let log = proxy.stdout.snapshot();
+    assert!(!log.iter().any(|line| line.contains("refused")), "{log:?}");
+    drop(idle);
+}
+
+#[cfg(unix)]
+#[test]
+fn proxy_raises_its_soft_open_files_limit_to_the_hard_one_and_says_its_caps() {
+    // Started with a soft limit of 100, as if the shell had been given `ulimit -Sn 100`.
+    let hard = socks_proxy::open_files::raise_soft_limit();
+    let script = format!(
+        "ulimit -Sn 100 && exec '{}' --listen 127.0.0.1:0",
+        testkit::binary("socks-proxy").display()
+    );
+    let mut command = std::process::Command::new("sh");
+    command.args(["-c", &script]);
+    let proxy = Server::start_command(command);
+    let cap = socks_proxy::open_files::default_max_clients();
+    let share = socks_proxy::open_files::default_max_per_address();
+    proxy.stdout.wait_for(
+        &format!(
+            "serving at most {cap} clients at once, {share} per address (--max-clients, \
+             --max-per-address; open files allowed: {hard})"
+        ),
+        STEP_TIMEOUT,
+    );
+    // And --help says what the defaults are on this machine.
+    let mut command = std::process::Command::new(testkit::binary("socks-proxy"));
+    command.arg("--help").stdin(std::process::Stdio::null());
+    let output = testkit::Running::spawn(&mut command).finish();
+    let help = String::from_utf8_lossy(&output.stdout);
+    assert!(help.contains(&format!("[default: {cap}]")), "{help}");
+    assert!(help.contains(&format!("[default: {share}]")), "{help}");
+    assert!(help.contains("open-files limit"), "{help}");
+}
