@@ -86,39 +86,52 @@ pub(super) fn check_tcp_client_2(program: &Program) -> Result<()> {
     let listener = TcpListener::bind("127.0.0.1:0")?;
     let addr = listener.local_addr()?.to_string();
     let mut client = Running::start(program, &[&addr], None)?;
-    client.feed(b"hello\nworld\n")?;
+    // The input stays open until both lines have arrived, so the sending thread cannot reach
+    // step 4 before the main thread reaches step 3: the first gap named is always the same.
+    client.type_in(b"hello\nworld\n")?;
     let conn = accept_from(&listener, &mut client, &addr)?;
 
-    // Steps 2 and 4: every line, then the FIN.
+    // Step 2: every line, without waiting for a reply.
     let patience = Duration::from_secs(5);
     conn.set_read_timeout(Some(patience))?;
     let mut received = Vec::new();
-    let ended = (&conn).take(1 << 16).read_to_end(&mut received).is_ok();
-    if !ended {
-        if received == b"hello\nworld\n" {
-            bail!(
-                "step 4: your client sent both lines, then did not half-close within {} s: at \
-                 the end of the input call `shutdown(Shutdown::Write)`, so the server learns \
-                 that no more lines are coming{}",
-                patience.as_secs(),
-                client.said()
-            );
-        }
+    let _ = (&conn).take(12).read_to_end(&mut received);
+    if let Ok(status) = client.wait_exit(Duration::from_millis(300)) {
         bail!(
-            "step 2: your client sent `{}` and then nothing for {} s: send every line without \
-             waiting for a reply (this server answers after your FIN){}",
-            shown(&received),
-            patience.as_secs(),
+            "your client ended ({}) while its input was still open, before any reply came: \
+             keep reading until read returns 0 (step 3){}",
+            check::describe(status),
             client.said()
         );
     }
     if received != b"hello\nworld\n" {
-        // A client that stopped at a gap is dying: let it finish, so its message is shown.
+        bail!(
+            "step 2: the server received `{}`, not `hello` and `world`, each with its newline: \
+             send every line without waiting for a reply (this server answers after your \
+             FIN){}",
+            shown(&received),
+            client.said()
+        );
+    }
+
+    // Step 4: at the end of the input, the FIN.
+    client.feed(b"")?;
+    let mut more = Vec::new();
+    let ended = (&conn).take(1 << 16).read_to_end(&mut more).is_ok();
+    if !ended {
+        bail!(
+            "step 4: your client sent both lines, then did not half-close within {} s of the \
+             end of its input: call `shutdown(Shutdown::Write)` there, so the server learns \
+             that no more lines are coming{}",
+            patience.as_secs(),
+            client.said()
+        );
+    }
+    if !more.is_empty() {
         let _ = client.wait_exit(Duration::from_millis(500));
         bail!(
-            "step 2: the server received `{}` before your FIN, not `hello` and `world`, each \
-             with its newline{}",
-            shown(&received),
+            "step 2: after `hello` and `world` the server received `{}` before your FIN{}",
+            shown(&more),
             client.said()
         );
     }
