@@ -21,7 +21,7 @@ fn main() -> Result<()> {
         .unwrap_or(common::TCP_ADDR.to_owned());
 
     // 1. Listen on `addr`, then print `listening on <the address really bound>`.
-    todo!("step 1: bind a TcpListener to addr; print `listening on ` and its local_addr()");
+    todo!("step 1: bind a TcpListener to addr, then print the listening line (local_addr)");
 
     loop {
         // 2. Accept the next client; 3. serve it on a thread of its own (`go handle(conn)`).

@@ -20,7 +20,7 @@ fn main() -> Result<()> {
         .unwrap_or(common::TCP_ADDR.to_owned());
 
     // 1. Listen on `addr`, then print `listening on <the address really bound>`.
-    // SOLUTION: step 1: bind a TcpListener to addr; print `listening on ` and its local_addr()
+    // SOLUTION: step 1: bind a TcpListener to addr, then print the listening line (local_addr)
     let listener = TcpListener::bind(&addr)?;
     println!("listening on {}", listener.local_addr()?);
     // END SOLUTION
