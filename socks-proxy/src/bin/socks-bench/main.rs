@@ -1,5 +1,6 @@
 //! What the proxy costs: a large download direct and through the proxy, in the same run,
-//! and how many connections per second the proxy sets up.
+//! and how many connections per second the proxy sets up; beside it, the same figures for
+//! two other SOCKS servers, Dante and microsocks, when they are installed.
 //!
 //! Run it with optimisations, or you measure the debug build:
 //!
@@ -7,16 +8,20 @@
 //! cargo run --release -p socks-proxy --bin socks-bench
 //! ```
 //!
-//! Everything runs in this process, on loopback: a source server that sends as many bytes
-//! as it is asked for, the proxy (the lesson's own `serve`, with default settings), and a
-//! client.
+//! Everything runs on loopback: a source server that sends as many bytes as it is asked
+//! for, the proxy (the lesson's own `serve`, with default settings), and a client, all in
+//! this process; and Dante (`sockd`, Debian's `danted` from `dante-server`) and microsocks,
+//! each started here with a minimal loopback-only configuration on a free port, and killed
+//! at the end (or when the bench fails). One that is not installed is skipped with a line
+//! saying so.
 //!
-//! Each round is a pair: one download direct, one through the proxy, back to back (which
-//! goes first alternates), and the pair's ratio is the round's figure. The two halves of a
-//! pair see nearly the same machine load, so the ratio is fair even on a busy machine where
-//! the speeds themselves jump about; the median of the rounds' ratios is the result. (The
-//! best direct round against the best proxied round would compare moments of different
-//! load, and flatter or blacken the proxy by chance.)
+//! Each round downloads once direct and once through each proxy, back to back (which one
+//! goes first rotates from round to round), and a proxy's figure for the round is its ratio
+//! to that round's direct download. The downloads of a round see nearly the same machine
+//! load, so the ratio is fair even on a busy machine where the speeds themselves jump
+//! about; the median of the rounds' ratios is the result. (The best direct round against
+//! the best proxied round would compare moments of different load, and flatter or blacken
+//! the proxy by chance.)
 
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -29,18 +34,25 @@ use anyhow::{Context, Result, bail};
 use clap::Parser;
 use socks_proxy::wire::{self, Command, Greeting, Method, ReplyCode, Request, Target};
 
+mod servers;
+use servers::Started;
+
 /// The source's and the client's read and write size: fixed, so that changing the proxy's
 /// [`socks_proxy::RELAY_BUFFER`] changes only the proxy.
 const IO_BUFFER: usize = 64 * 1024;
 
-/// Measures the throughput and connection rate of socks-proxy against a direct connection.
+/// How long a download may go without a byte before the bench gives up on it.
+const STALL_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Measures the throughput and connection rate of socks-proxy against a direct connection,
+/// beside Dante and microsocks when they are installed.
 #[derive(Debug, Parser)]
 struct Args {
     /// Size of each download, in MiB.
     #[arg(long, value_name = "MIB", default_value_t = 1024)]
     size_mib: u64,
 
-    /// How many rounds, each one download direct and one through the proxy; the median of
+    /// How many rounds, each one download direct and one through each proxy; the median of
     /// the rounds' ratios is the result.
     #[arg(long, value_name = "N", default_value_t = 5,
           value_parser = clap::value_parser!(u32).range(1..))]
@@ -50,6 +62,24 @@ struct Args {
     /// figure.
     #[arg(long, value_name = "N", default_value_t = 2000)]
     connections: u32,
+}
+
+/// One way to reach the source: direct (no proxy), or through a SOCKS5 server. A server
+/// this bench started is killed when its peer is dropped.
+struct Peer {
+    name: &'static str,
+    proxy: Option<SocketAddr>,
+    _started: Option<Started>,
+}
+
+impl Peer {
+    fn connect(&self, source: SocketAddr) -> Result<TcpStream> {
+        match self.proxy {
+            None => connect_direct(source),
+            Some(proxy) => connect_via_proxy(proxy, source)
+                .with_context(|| format!("through {} at {proxy}", self.name)),
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -67,47 +97,90 @@ fn run(args: &Args) -> Result<()> {
         socks_proxy::RELAY_BUFFER / 1024,
         load_average().map_or(String::new(), |load| format!("; load average {load}")),
     );
+    let peers = start_peers(proxy);
 
-    let mut ratios = Vec::new();
-    for round in 1..=args.rounds {
-        let direct =
-            || -> Result<f64> { Ok(mib_per_s(size, download(connect_direct(source)?, size)?)) };
-        let proxied = || -> Result<f64> {
-            Ok(mib_per_s(
-                size,
-                download(connect_via_proxy(proxy, source)?, size)?,
-            ))
-        };
-        // Alternate which goes first, so neither always gets the warmer (or quieter) turn.
-        let (direct, proxied) = if round % 2 == 1 {
-            let d = direct()?;
-            (d, proxied()?)
-        } else {
-            let p = proxied()?;
-            (direct()?, p)
-        };
-        let ratio = proxied / direct;
-        println!(
-            "round {round}: direct {direct:6.0} MiB/s   via proxy {proxied:6.0} MiB/s   \
-             ratio {ratio:.2}"
+    // ratios[i]: peer i's speed over direct's, one per round (ratios[0] stays empty).
+    let mut ratios = vec![Vec::new(); peers.len()];
+    let mut ahead_of_dante = 0;
+    for round in 1..=args.rounds as usize {
+        // Rotate which goes first, so no peer always gets the warmer (or quieter) turn.
+        let mut speeds = vec![0.0; peers.len()];
+        for turn in 0..peers.len() {
+            let i = (turn + round - 1) % peers.len();
+            let took = download(peers[i].connect(source)?, size)
+                .with_context(|| format!("download {}", peers[i].name))?;
+            speeds[i] = mib_per_s(size, took);
+        }
+        let ratio = |i: usize| speeds[i] / speeds[0];
+        let mut line = format!(
+            "round {round}: direct {:6.0} MiB/s   via proxy {:6.0} MiB/s   ratio {:.2}",
+            speeds[0],
+            speeds[1],
+            ratio(1)
         );
-        ratios.push(ratio);
+        for (i, peer) in peers.iter().enumerate().skip(1) {
+            ratios[i].push(ratio(i));
+            if i > 1 {
+                let (name, speed) = (peer.name, speeds[i]);
+                line += &format!("   via {name} {speed:6.0} MiB/s ratio {:.2}", ratio(i));
+            }
+            ahead_of_dante += usize::from(peer.name == "dante" && speeds[1] > speeds[i]);
+        }
+        println!("{line}");
     }
-    let (median, min, max) = summary(&mut ratios).context("no rounds were run")?;
+    let (median, min, max) = summary(&mut ratios[1]).context("no rounds were run")?;
     println!(
         "throughput via proxy / direct, median of {} rounds: {median:.2} (min {min:.2}, \
          max {max:.2}): the proxy costs {:.0}% of direct throughput",
-        ratios.len(),
+        args.rounds,
         (1.0 - median) * 100.0
     );
 
-    let direct_rate = connection_rate(args.connections, || connect_direct(source))?;
-    let proxied_rate = connection_rate(args.connections, || connect_via_proxy(proxy, source))?;
+    let mut rates = Vec::new();
+    for peer in &peers {
+        rates.push(connection_rate(args.connections, || peer.connect(source))?);
+    }
     println!(
-        "connections: direct {direct_rate:.0}/s, via proxy {proxied_rate:.0}/s \
-         (each: connect, SOCKS5 handshake, 1-byte download, close)"
+        "connections: direct {:.0}/s, via proxy {:.0}/s \
+         (each: connect, SOCKS5 handshake, 1-byte download, close)",
+        rates[0], rates[1]
     );
+
+    println!("peer          throughput / direct, median (min, max)   connections/s");
+    let mut medians = vec![1.0; peers.len()];
+    for (i, peer) in peers.iter().enumerate() {
+        let (median, min, max) = summary(&mut ratios[i]).unwrap_or((1.0, 1.0, 1.0));
+        medians[i] = median;
+        let (name, rate) = (peer.name, rates[i]);
+        println!("{name:<13} {median:>5.2} ({min:.2}, {max:.2}) {rate:>34.0}");
+    }
+    if let Some(dante) = peers.iter().position(|peer| peer.name == "dante") {
+        println!(
+            "socks-proxy ahead of dante in {ahead_of_dante} of {} rounds (median {:.2} against \
+             {:.2}); connections/s {:.0} against {:.0}",
+            args.rounds, medians[1], medians[dante], rates[1], rates[dante]
+        );
+    }
     Ok(())
+}
+
+/// Direct, the lesson's proxy at `proxy`, and the other servers that started.
+fn start_peers(proxy: SocketAddr) -> Vec<Peer> {
+    let peer = |name, proxy| Peer {
+        name,
+        proxy,
+        _started: None,
+    };
+    let mut peers = vec![peer("direct", None), peer("socks-proxy", Some(proxy))];
+    for started in servers::start_others() {
+        let (name, proxy) = (started.name, Some(started.addr));
+        peers.push(Peer {
+            name,
+            proxy,
+            _started: Some(started),
+        });
+    }
+    peers
 }
 
 /// A server that reads an 8-byte size, sends that many bytes, and closes.
@@ -189,12 +262,16 @@ fn read_message<T>(stream: &mut TcpStream, parse: fn(&[u8]) -> wire::Parsed<T>) 
 
 /// Asks for `size` bytes on `stream`, reads them all, and returns how long that took.
 fn download(mut stream: TcpStream, size: u64) -> Result<Duration> {
+    stream.set_read_timeout(Some(STALL_TIMEOUT))?;
     let start = Instant::now();
     stream.write_all(&size.to_be_bytes())?;
     let mut buffer = vec![0; IO_BUFFER];
     let mut received = 0;
     loop {
-        match stream.read(&mut buffer)? {
+        match stream
+            .read(&mut buffer)
+            .context("the download stalled or broke")?
+        {
             0 => break,
             n => received += n as u64,
         }
