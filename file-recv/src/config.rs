@@ -7,7 +7,7 @@ use clap::Parser;
 use crate::open_files;
 
 /// A file receiver: waits for file-send, checks the file's name and size, stores it,
-/// and confirms with its SHA-256 digest.
+/// and confirms with its BLAKE3 digest.
 ///
 /// Run it, then in a second terminal: cargo run -p file-send -- PATH
 #[derive(Debug, Clone, Parser)]

@@ -8,7 +8,7 @@
 //! | 3    | `conn.Read(buf)`: the name  | one bounded line, `FILE <size> <name>`, and the name checked |
 //! | 4    | `conn.Write("ok")`          | `OK`, or `error: <reason>` for a name, size or file we refuse |
 //! | 5    | `os.Create` + read until 0  | a temporary file, exactly `<size>` bytes, hashed and synced; then renamed |
-//! | 6    | (nothing)                   | `DONE <size> <sha256>`: the sender learns what was stored |
+//! | 6    | (nothing)                   | `DONE <size> blake3:<hex>`: the sender learns what was stored |
 //!
 //! This file holds the steps, top to bottom. The wire format is in [`protocol`]; each piece
 //! of machinery is in a module named for what it does: [`names`] (which names are allowed),
@@ -28,7 +28,6 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use sha2::{Digest, Sha256};
 
 use crate::deadline::{Incoming, TooSlow};
 use crate::fairness::{AddressSlot, PerAddress};
@@ -171,11 +170,11 @@ fn serve(stream: &TcpStream, peer: SocketAddr, settings: &Settings) -> bool {
     match receive(stream, peer, settings) {
         Ok(stored) => {
             log(format_args!(
-                "{peer} stored {:?}: {} bytes in {:.2} s, sha256 {}",
+                "{peer} stored {:?}: {} bytes in {:.2} s, {}",
                 stored.name,
                 stored.size,
                 started.elapsed().as_secs_f64(),
-                stored.sha256
+                stored.digest
             ));
             true
         }
@@ -272,7 +271,7 @@ fn receive(stream: &TcpStream, peer: SocketAddr, settings: &Settings) -> Result<
 
     // ANCHOR: content
     // 5. Copy exactly `size` bytes into the temporary file, computing their digest.
-    let sha256 = receive_content(&mut reader, partial.file.as_file_mut(), size, idle)?;
+    let digest = receive_content(&mut reader, partial.file.as_file_mut(), size, idle)?;
     reader
         .get_mut()
         .content_received(idle)
@@ -318,7 +317,7 @@ fn receive(stream: &TcpStream, peer: SocketAddr, settings: &Settings) -> Result<
     // 6. Confirm what we stored. The sender compares it with what it sent.
     let done = Outcome::Stored {
         size,
-        sha256: sha256.clone(),
+        digest: digest.clone(),
     };
     if let Err(error) = writer.write_all(&done.to_line()) {
         // The file is complete and stored; only the sender will not hear of it.
@@ -327,13 +326,14 @@ fn receive(stream: &TcpStream, peer: SocketAddr, settings: &Settings) -> Result<
     Ok(Stored {
         name: name.to_owned(),
         size,
-        sha256,
+        digest,
     })
     // ANCHOR_END: confirm
 }
 
 // ANCHOR: receive_content
-/// Copies exactly `size` bytes from the socket into `file`; returns their SHA-256 in hex.
+/// Copies exactly `size` bytes from the socket into `file`; returns their digest, as the
+/// confirmation writes it (`blake3:<hex>`).
 ///
 /// Running out early is an error, not the end of the file: the notes' `n == 0` means only
 /// that the sender closed, and a sender that crashed closes too.
@@ -343,7 +343,7 @@ fn receive_content(
     size: u64,
     idle: Duration,
 ) -> Result<String, Failure> {
-    let mut digest = Sha256::new();
+    let mut digest = blake3::Hasher::new();
     let mut syncing = BackgroundSync::start(file)
         .map_err(|e| Failure::Failed(format!("cannot start saving the file: {e}")))?;
     let mut received = 0;
@@ -384,7 +384,7 @@ fn receive_content(
     syncing
         .finish()
         .map_err(|e| Failure::Failed(advice::disk_problem(&e, "cannot save the file")))?;
-    Ok(protocol::hex(&digest.finalize()))
+    Ok(protocol::digest_text(&digest.finalize()))
 }
 // ANCHOR_END: receive_content
 

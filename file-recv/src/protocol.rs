@@ -12,7 +12,7 @@
 //!                               ◀───       OK\n   (or error: <reason>\n or busy: <reason>\n, then close)
 //!   exactly <size> bytes        ───▶
 //!   FIN (shutdown(Write))       ───▶
-//!                               ◀───       DONE <size> <sha256 hex>\n   (or error: <reason>\n)
+//!                               ◀───       DONE <size> blake3:<hex>\n   (or error: <reason>\n)
 //!                               ◀───       FIN
 //! ```
 //!
@@ -29,8 +29,18 @@ use std::io::{self, BufRead, ErrorKind};
 
 use crate::line::{self, Line, MAX_LINE};
 
-/// How many hex digits a SHA-256 digest has (32 bytes, two digits each).
-pub const SHA256_HEX_LEN: usize = 64;
+/// The digest both sides compute, named on the wire (`blake3:<hex>`) so that a later version
+/// can change it and an old peer says so instead of calling every file damaged.
+///
+/// BLAKE3 is a cryptographic hash: no one can make two different files with the same digest.
+/// It is fast enough that hashing costs little next to the copy itself (`b3sum FILE` prints
+/// the same hex on the command line).
+pub const DIGEST: &str = "blake3";
+
+/// How the confirmation writes a digest: `blake3:` and 64 lowercase hex digits.
+pub fn digest_text(hash: &blake3::Hash) -> String {
+    format!("{DIGEST}:{}", hash.to_hex())
+}
 
 /// A line that does not follow the protocol; the text says what was wrong with it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,13 +138,13 @@ impl Answer {
 /// The receiver's last line, after the sender's FIN: what happened to the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
-    /// `DONE <size> <sha256>`: the file is stored under its final name, this many bytes,
-    /// with this SHA-256 digest (64 lowercase hex digits, as `sha256sum` prints it).
+    /// `DONE <size> <digest>`: the file is stored under its final name, this many bytes,
+    /// with this digest: its name, a colon and lowercase hex (`blake3:` then 64 digits).
     Stored {
         /// Bytes written to the file.
         size: u64,
-        /// The digest of those bytes, in hex.
-        sha256: String,
+        /// The digest of those bytes, as [`digest_text`] writes it.
+        digest: String,
     },
     /// `error: <reason>`: nothing was stored.
     Failed(String),
@@ -144,33 +154,46 @@ impl Outcome {
     /// The line as it goes on the wire.
     pub fn to_line(&self) -> Vec<u8> {
         match self {
-            Outcome::Stored { size, sha256 } => format!("DONE {size} {sha256}\n").into_bytes(),
+            Outcome::Stored { size, digest } => format!("DONE {size} {digest}\n").into_bytes(),
             Outcome::Failed(reason) => text_line(ERROR, reason),
         }
     }
 
-    /// Reads `DONE <size> <sha256>` or `error: <reason>` (the line without its `\n`).
+    /// Reads `DONE <size> <digest>` or `error: <reason>` (the line without its `\n`).
+    ///
+    /// Any digest name is accepted here (lowercase letters and digits, then `:` and 16 to
+    /// 128 hex digits): whether it is the one we compute is the sender's question.
     pub fn parse(line: &[u8]) -> Result<Outcome, Malformed> {
         if let Some(reason) = line.strip_prefix(ERROR.as_bytes()) {
             return Ok(Outcome::Failed(text_from_peer(reason)));
         }
         let malformed = || {
             Malformed(format!(
-                "expected `DONE <size> <sha256>` or `error: <reason>`, got {}",
+                "expected `DONE <size> <digest>` or `error: <reason>`, got {}",
                 escaped(line)
             ))
         };
         let rest = line.strip_prefix(b"DONE ").ok_or_else(malformed)?;
         let space = rest.iter().position(|&b| b == b' ').ok_or_else(malformed)?;
         let size = parse_size(&rest[..space])?;
-        let sha256 = &rest[space + 1..];
+        let digest = &rest[space + 1..];
+        let colon = digest
+            .iter()
+            .position(|&b| b == b':')
+            .ok_or_else(malformed)?;
+        let (name, hex) = (&digest[..colon], &digest[colon + 1..]);
         let is_hex = |b: &u8| b.is_ascii_digit() || (b'a'..=b'f').contains(b);
-        if sha256.len() != SHA256_HEX_LEN || !sha256.iter().all(is_hex) {
+        let is_name = |b: &u8| b.is_ascii_digit() || b.is_ascii_lowercase();
+        if !(1..=16).contains(&name.len())
+            || !name.iter().all(is_name)
+            || !(16..=128).contains(&hex.len())
+            || !hex.iter().all(is_hex)
+        {
             return Err(malformed());
         }
         Ok(Outcome::Stored {
             size,
-            sha256: String::from_utf8_lossy(sha256).into_owned(),
+            digest: String::from_utf8_lossy(digest).into_owned(),
         })
     }
 }
@@ -194,7 +217,7 @@ pub fn read_message(reader: &mut impl BufRead) -> io::Result<Option<Vec<u8>>> {
 }
 // ANCHOR_END: read_message
 
-/// Lowercase hex, the form `sha256sum` prints a digest in.
+/// Lowercase hex, two digits per byte.
 pub fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut text = String::with_capacity(bytes.len() * 2);
@@ -347,7 +370,7 @@ mod tests {
         }
         let stored = Outcome::Stored {
             size: 6,
-            sha256: "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03".into(),
+            digest: digest_text(&blake3::hash(b"hello\n")),
         };
         for outcome in [stored, Outcome::Failed("disk full".into())] {
             let line = outcome.to_line();
@@ -356,12 +379,31 @@ mod tests {
     }
 
     #[test]
-    fn outcome_rejects_a_digest_that_is_not_64_hex_digits() {
+    fn outcome_rejects_a_digest_without_a_name_or_with_bad_hex() {
         assert!(Outcome::parse(b"DONE 6 abc").is_err());
-        let upper = format!("DONE 6 {}", "A".repeat(64));
+        let unnamed = format!("DONE 6 {}", "a".repeat(64));
+        assert!(Outcome::parse(unnamed.as_bytes()).is_err());
+        let upper = format!("DONE 6 blake3:{}", "A".repeat(64));
         assert!(Outcome::parse(upper.as_bytes()).is_err());
+        let short = format!("DONE 6 blake3:{}", "a".repeat(8));
+        assert!(Outcome::parse(short.as_bytes()).is_err());
+        let shouting = format!("DONE 6 BLAKE3:{}", "a".repeat(64));
+        assert!(Outcome::parse(shouting.as_bytes()).is_err());
         assert!(Outcome::parse(b"OK").is_err());
         assert!(Answer::parse(b"NO old form").is_err());
+    }
+
+    #[test]
+    fn the_digest_is_named_and_matches_b3sum() {
+        // `printf 'hello\n' | b3sum` prints this hex.
+        let text = digest_text(&blake3::hash(b"hello\n"));
+        assert_eq!(
+            text,
+            "blake3:8e4c7c1b99dbfd50e7a95185fead5ee1448fa904a2fdd778eaf5f2dbfd629a99"
+        );
+        // Another digest name parses: the sender decides what to make of it.
+        let other = format!("DONE 6 sha256:{}", "a".repeat(64));
+        assert!(Outcome::parse(other.as_bytes()).is_ok());
     }
 
     #[test]

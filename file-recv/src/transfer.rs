@@ -38,5 +38,5 @@ pub(crate) enum Failure {
 pub(crate) struct Stored {
     pub(crate) name: String,
     pub(crate) size: u64,
-    pub(crate) sha256: String,
+    pub(crate) digest: String,
 }

@@ -13,7 +13,6 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use file_recv::protocol;
-use sha2::{Digest, Sha256};
 use testkit::{
     Lines, Listing, Running, STEP_TIMEOUT, Server, binary, connect, have_program, listing,
 };
@@ -29,8 +28,9 @@ fn target_dir() -> tempfile::TempDir {
     dir
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
-    file_recv::protocol::hex(&Sha256::digest(bytes))
+/// The digest as the confirmation names it: `blake3:` and the hex `b3sum` prints.
+fn digest(bytes: &[u8]) -> String {
+    format!("blake3:{}", blake3::hash(bytes).to_hex())
 }
 
 /// The whole well-behaved conversation for `name` with `content`, in one write.
@@ -41,7 +41,7 @@ fn send_file(addr: SocketAddr, name: &str, content: &[u8]) -> String {
 }
 
 fn done_line(content: &[u8]) -> String {
-    format!("OK\nDONE {} {}\n", content.len(), sha256_hex(content))
+    format!("OK\nDONE {} {}\n", content.len(), digest(content))
 }
 
 /// Checks that the receiver still works after whatever the test did, by storing a file.
@@ -123,7 +123,7 @@ fn receiver_reads_an_announcement_split_over_several_writes_with_pauses() {
     stream.shutdown(Shutdown::Write).expect("half-close");
     assert_eq!(
         read_all(&mut stream),
-        format!("DONE 11 {}\n", sha256_hex(b"hello world"))
+        format!("DONE 11 {}\n", digest(b"hello world"))
     );
 
     let mut expected = before;

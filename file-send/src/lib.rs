@@ -9,9 +9,9 @@
 //! | 3    | `net.Dial("tcp", a)`            | [`TcpStream::connect_timeout`]                       |
 //! | 4    | `conn.Write(name)`              | one line, `FILE <size> <name>\n`                     |
 //! | 5    | `conn.Read`: is it "ok"?        | `OK`, or `error: <reason>` / `busy: <reason>` printed as the error |
-//! | 6    | read the file, write each chunk | the same, never past `<size>`, hashing each chunk with SHA-256 |
+//! | 6    | read the file, write each chunk | the same, never past `<size>`, hashing each chunk with BLAKE3 |
 //! | 7    | (the program ends: close)       | [`TcpStream::shutdown`]`(Write)`: FIN, "that was all" |
-//! | 8    | (nothing)                       | read `DONE <size> <sha256>` and compare with ours    |
+//! | 8    | (nothing)                       | read `DONE <size> blake3:<hex>`; compare with ours   |
 //!
 //! This file holds the steps, top to bottom. The wire format is in [`file_recv::protocol`];
 //! the machinery is in modules named for what it does: `source` (which files can be sent),
@@ -27,7 +27,6 @@ use anyhow::{Context, Result, bail};
 use clap::Parser;
 use file_recv::protocol::{self, Announcement, Answer, Outcome};
 use indicatif::ProgressBar;
-use sha2::{Digest, Sha256};
 
 mod advice;
 mod progress;
@@ -173,12 +172,21 @@ pub fn run(config: &Config) -> Result<()> {
         .with_context(|| format!("{receiver} sent a confirmation that makes no sense"))?;
     match outcome {
         Outcome::Failed(reason) => bail!("the receiver did not store {name:?}: {reason}"),
+        Outcome::Stored { digest: theirs, .. }
+            if !theirs.starts_with(&format!("{}:", protocol::DIGEST)) =>
+        {
+            bail!(
+                "the receiver confirmed with a digest this sender cannot check ({theirs}); \
+                 we compute {}: use a file-send and a file-recv of the same version",
+                protocol::DIGEST
+            )
+        }
         Outcome::Stored {
             size: their_size,
-            sha256: theirs,
+            digest: theirs,
         } if their_size != size || theirs != ours => bail!(
-            "the copy is damaged: the receiver stored {their_size} bytes with sha256 \
-             {theirs}, we sent {size} bytes with sha256 {ours}"
+            "the copy is damaged: the receiver stored {their_size} bytes with {theirs}, we \
+             sent {size} bytes with {ours}"
         ),
         Outcome::Stored { .. } => {}
     }
@@ -195,11 +203,12 @@ pub fn run(config: &Config) -> Result<()> {
         stdout,
         "sent {name:?}: {size} bytes in {seconds:.2} s ({rate:.1} MB/s; streaming \
          {streamed:.2} s, saving and confirming {confirming:.2} s); {receiver} confirmed \
-         the size and the SHA-256"
+         the size and the BLAKE3 digest"
     )?;
-    // The form `sha256sum` prints, so `sha256sum PATH` here and on the receiver's side
-    // must print the same digest.
-    writeln!(stdout, "{ours}  {}", path.display())?;
+    // The form `b3sum` prints, so `b3sum PATH` here and on the receiver's side must print
+    // the same digest.
+    let hex = ours.split_once(':').map_or(ours.as_str(), |(_, hex)| hex);
+    writeln!(stdout, "{hex}  {}", path.display())?;
     Ok(())
 }
 
@@ -213,7 +222,7 @@ enum Cut {
 }
 
 // ANCHOR: send_content
-/// Sends exactly `size` bytes of `file`; returns their SHA-256 in hex.
+/// Sends exactly `size` bytes of `file`; returns their digest as the confirmation writes it.
 fn send_content(
     file: &mut File,
     mut stream: &TcpStream,
@@ -222,7 +231,7 @@ fn send_content(
     path: &Path,
 ) -> Result<String, Cut> {
     let mut buffer = vec![0; BUFFER_SIZE];
-    let mut digest = Sha256::new();
+    let mut digest = blake3::Hasher::new();
     let mut sent = 0;
     while sent < size {
         // Never read past the announced size: a file that grows meanwhile would otherwise
@@ -252,7 +261,7 @@ fn send_content(
         sent += n as u64;
         progress.inc(n as u64);
     }
-    Ok(protocol::hex(&digest.finalize()))
+    Ok(protocol::digest_text(&digest.finalize()))
 }
 // ANCHOR_END: send_content
 

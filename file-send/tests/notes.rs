@@ -14,7 +14,7 @@ use testkit::{Running, STEP_TIMEOUT, Server, accept, example, listing};
 
 mod support;
 
-use support::{receiver, send, sha256_hex, spawn_sender_waiting, text};
+use support::{blake3_hex, receiver, send, spawn_sender_waiting, text};
 
 /// Starts the notes' receiver on a free port, storing into `inbox` (its current folder).
 fn notes_receiver(inbox: &Path) -> Server {
@@ -209,8 +209,8 @@ fn notes_sender_takes_one_read_as_the_whole_answer() {
         reader
             .read_to_end(&mut content)
             .expect("the content until FIN");
-        let digest = sha256_hex(&content);
-        let done = format!("DONE {} {digest}\n", content.len());
+        let digest = blake3_hex(&content);
+        let done = format!("DONE {} blake3:{digest}\n", content.len());
         stream.write_all(done.as_bytes()).expect("the confirmation");
         (line, waited, content)
     });

@@ -13,12 +13,11 @@ use std::process::{Command, Output};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use sha2::{Digest, Sha256};
-use testkit::{STEP_TIMEOUT, Server, ipv6_available, listing};
+use testkit::{STEP_TIMEOUT, Server, have_program, ipv6_available, listing};
 
 mod support;
 
-use support::{receiver, send, sha256_hex, spawn_sender, text};
+use support::{blake3_hex, receiver, send, spawn_sender, text};
 
 /// The receiver's directory, with one file already in it that no test may touch.
 fn target_dir() -> tempfile::TempDir {
@@ -45,11 +44,18 @@ fn assert_round_trip(name: &str, content: &[u8]) {
         lines[0].contains(&format!("{} bytes", content.len())),
         "{stdout}"
     );
-    // The second line is what `sha256sum PATH` prints.
+    // The second line is what `b3sum PATH` prints.
     assert_eq!(
         lines[1],
-        format!("{}  {}", sha256_hex(content), path.display())
+        format!("{}  {}", blake3_hex(content), path.display())
     );
+    if have_program("b3sum", &["--version"]) {
+        let b3sum = Command::new("b3sum")
+            .arg(&path)
+            .output()
+            .expect("run b3sum");
+        assert_eq!(text(&b3sum.stdout).trim_end(), lines[1], "b3sum agrees");
+    }
     // Not a terminal: no progress bar, no control characters, nothing on stderr at all.
     assert!(output.stderr.is_empty(), "{:?}", text(&output.stderr));
 
@@ -96,7 +102,7 @@ fn a_100_mb_file_arrives_with_the_same_digest() {
     let path = source.path().join("hundred.bin");
     // A pattern that differs in every MiB (so a misplaced block changes the digest),
     // written and hashed in one pass.
-    let mut digest = Sha256::new();
+    let mut digest = blake3::Hasher::new();
     let mut file = File::create(&path).expect("create");
     let mut block: Vec<u8> = (0..1024 * 1024u32).map(|i| (i % 253) as u8).collect();
     let mut written = 0;
@@ -108,7 +114,7 @@ fn a_100_mb_file_arrives_with_the_same_digest() {
         written += n;
     }
     drop(file);
-    let expected = file_recv::protocol::hex(&digest.finalize());
+    let expected = digest.finalize().to_hex().to_string();
 
     let target = target_dir();
     let server = receiver(target.path(), &[]);
@@ -117,7 +123,7 @@ fn a_100_mb_file_arrives_with_the_same_digest() {
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert!(text(&output.stdout).contains(&format!("{expected}  ")));
     let logged = server.stdout.wait_for("stored", STEP_TIMEOUT);
-    assert!(logged.ends_with(&format!("sha256 {expected}")), "{logged}");
+    assert!(logged.ends_with(&format!("blake3:{expected}")), "{logged}");
     assert_same_content(&path, &target.path().join("hundred.bin"));
     let mut after = listing(target.path());
     assert!(after.remove("hundred.bin").is_some());
@@ -291,9 +297,25 @@ fn sender_fails_when_the_confirmation_does_not_match() {
     let source = tempfile::tempdir().expect("a source directory");
     let path = source.path().join("a.txt");
     fs::write(&path, b"hello\n").expect("write");
-    let addr =
-        fake_receiver(b"DONE 6 0000000000000000000000000000000000000000000000000000000000000000\n");
+    let addr = fake_receiver(
+        b"DONE 6 blake3:0000000000000000000000000000000000000000000000000000000000000000\n",
+    );
     assert_fails(&send(&path, addr), "the copy is damaged");
+}
+
+#[test]
+fn sender_names_a_digest_it_cannot_check() {
+    // A receiver of another version, confirming with SHA-256 (of "hello\n", correct): the
+    // sender cannot compare it and says so, instead of calling the copy damaged.
+    let source = tempfile::tempdir().expect("a source directory");
+    let path = source.path().join("a.txt");
+    fs::write(&path, b"hello\n").expect("write");
+    let addr = fake_receiver(
+        b"DONE 6 sha256:5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03\n",
+    );
+    let output = send(&path, addr);
+    assert_fails(&output, "a digest this sender cannot check");
+    assert!(text(&output.stderr).contains("same version"));
 }
 
 #[test]

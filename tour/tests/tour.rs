@@ -184,7 +184,7 @@ fn the_whole_tour_passes_and_leaves_nothing_behind() {
         "over TCP, as fast as possible",
         "lost 0 (0.00 %)",
         "(argument 0: the program, as it was started)",
-        "confirmed the size and the SHA-256",
+        "confirmed the size and the BLAKE3 digest",
         "reads the answer: error: the name \"../escaped.txt\"",
         "TIME_WAIT",
         "reads: HELLO THROUGH THE PROXY",

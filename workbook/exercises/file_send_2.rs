@@ -6,7 +6,7 @@
 //! can ask: it announces `FILE <size> <name>\n`, waits for the line `OK`, sends exactly
 //! `<size>` bytes (all given below), and then, the gap: it half-closes with
 //! `shutdown(Shutdown::Write)`, which sends FIN ("that was all") while its reading half stays
-//! open, and waits for the receiver's last line, `DONE <size> <sha256>` or `error: <reason>`.
+//! open, and waits for the receiver's last line, `DONE <size> blake3:<hex>` or `error: <reason>`.
 //! It exits with 0 only when `DONE` names the size it sent.
 //!
 //! Arguments: `PATH [ADDR]`, the file to send and the receiver (default `127.0.0.1:8002`).
@@ -73,7 +73,7 @@ fn send() -> Result<()> {
     }
 
     // 7. Half-close: FIN tells the receiver "that was all", and our reading half stays
-    //    open for its answer. 8. Read that answer: `DONE <size> <sha256>` with our size is
+    //    open for its answer. 8. Read that answer: `DONE <size> blake3:<hex>` with our size is
     //    the only success; `error: <reason>`, or no line at all, is a failure.
     todo!("steps 7 and 8: conn.shutdown(Shutdown::Write), read_reply, check \"DONE <size> \"");
     Ok(())

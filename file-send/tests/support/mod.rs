@@ -7,7 +7,6 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-use sha2::{Digest, Sha256};
 use testkit::{Running, Server, binary};
 
 /// The real `file-recv` on a free loopback port, storing into `dir`, with `extra` options.
@@ -43,7 +42,7 @@ pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-/// The SHA-256 digest of `bytes` in hex, as `sha256sum` and the receiver's DONE line show it.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    file_recv::protocol::hex(&Sha256::digest(bytes))
+/// The BLAKE3 digest of `bytes` in hex, as `b3sum` prints it.
+pub fn blake3_hex(bytes: &[u8]) -> String {
+    blake3::hash(bytes).to_hex().to_string()
 }

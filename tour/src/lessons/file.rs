@@ -67,8 +67,8 @@ fn run(session: &mut Session<'_>) -> Result<()> {
         title: "The sender sends hello.txt; the receiver stores it and confirms",
         notes: "sender steps 1-6: os.Args, os.Stat, net.Dial, write the name, wait for \"ok\", \
                 copy the file; receiver steps 3-5: read the name, write \"ok\", copy until EOF",
-        rust: "FILE <size> <name>\\n, OK, exactly <size> bytes, FIN; the receiver answers DONE <size> <sha256>",
-        expect: "file-send exits with status 0: the receiver confirmed the size and the SHA-256",
+        rust: "FILE <size> <name>\\n, OK, exactly <size> bytes, FIN; the receiver answers DONE <size> blake3:<hex>",
+        expect: "file-send exits with status 0: the receiver confirmed the size and the BLAKE3 digest",
     })?;
     let original = session.dir.join("hello.txt");
     std::fs::write(&original, CONTENT)
@@ -85,7 +85,7 @@ fn run(session: &mut Session<'_>) -> Result<()> {
     ensure!(status.success(), "file-send exited with {status}");
     ensure!(
         !sender
-            .lines_containing("confirmed the size and the SHA-256")
+            .lines_containing("confirmed the size and the BLAKE3 digest")
             .is_empty(),
         "file-send did not report the receiver's confirmation"
     );

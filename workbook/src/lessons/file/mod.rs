@@ -81,7 +81,7 @@ pub const EXERCISES: &[Exercise] = &[
         title: "half-close with shutdown(Write), then wait for the receiver's DONE or error line",
         hints: &[
             "After the last byte, `conn.shutdown(Shutdown::Write)?` sends FIN: the receiver's read returns 0, so it knows the file is over, while your reading half stays open.",
-            "Then `read_reply(&mut reader)?` gives the receiver's last line: `DONE <size> <sha256>` when it stored the file, `error: <reason>` when it did not.",
+            "Then `read_reply(&mut reader)?` gives the receiver's last line: `DONE <size> blake3:<hex>` when it stored the file, `error: <reason>` when it did not.",
             "`let Some(rest) = last.strip_prefix(\"DONE \") else { bail!(...) };` then compare the first word of `rest` with `size.to_string()`; only then print and return `Ok(())`.",
         ],
         mistakes: &[
