@@ -1,60 +1,54 @@
 //! Benchmark: sends a 1 GiB file over loopback with the release builds of `file-send` and
-//! `file-recv`, three times, then pipes the same file through `nc` for comparison, and
-//! prints wall time, MB/s, and each side's peak memory and CPU time.
+//! `file-recv`, beside `nc` (raw, and followed by `sync` for the same durability) and the
+//! notes' pair, in rounds that rotate which peer goes first; prints every run, the medians
+//! and the ratios the lessons aim for.
 //!
 //! Run it with: `cargo run --release -p file-send --bin file-bench`
 //!
 //! Peak memory and CPU time come from GNU time (`/usr/bin/time -f`), which asks the kernel
 //! (`wait4`'s resource usage) when each process ends: exact, and the same for every tool.
-//! Before the end-to-end runs, an in-process sweep over buffer sizes shows why the lessons
-//! use 128 KiB, and a hashing run shows what SHA-256 costs on this CPU.
+//! Every run starts after `sync`, so no tool pays for another's writeback. Before the runs,
+//! the hashing figures show what SHA-256 and BLAKE3 cost on this CPU; `--sweep` adds an
+//! in-process copy per buffer size, which shows why the lessons use 128 KiB.
 
-use std::fs::{self, File};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::thread;
-use std::time::{Duration, Instant};
+mod hashing;
+mod peers;
 
-use anyhow::{Context, Result, bail};
+use std::fs;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
 use clap::Parser;
-use sha2::{Digest, Sha256};
 
-const GNU_TIME: &str = "/usr/bin/time";
+use peers::Row;
 
-/// Measures file-send + file-recv against nc on a large file over loopback.
+/// Measures file-send + file-recv against nc and the notes' pair on a large file.
 #[derive(Debug, Parser)]
 struct Options {
     /// Size of the test file in MiB.
     #[arg(long, default_value_t = 1024)]
     size_mib: u64,
 
-    /// How many times to send it with file-send.
+    /// Rounds; each runs every peer once, in an order that rotates.
     #[arg(long, default_value_t = 3)]
-    runs: u32,
+    rounds: usize,
+
+    /// Also copy 512 MiB in-process per buffer size (8 KiB to 2 MiB).
+    #[arg(long)]
+    sweep: bool,
 
     /// Directory for the test file and the received copies (removed at the end).
     #[arg(long, value_name = "DIR")]
     dir: Option<PathBuf>,
 }
 
-/// The figures of one transfer.
-#[derive(Debug, Clone, Copy)]
-struct Row {
-    /// From starting the sender until it exited (for file-send: until it was confirmed).
-    wall: f64,
-    /// file-send only: from `OK` until our FIN, before the receiver saved the file.
-    streamed: Option<f64>,
-    send: Usage,
-    recv: Usage,
-}
-
-/// What GNU time reported about one process.
-#[derive(Debug, Clone, Copy)]
-struct Usage {
-    peak_kib: u64,
-    cpu_seconds: f64,
+/// The peers, in the order of the first round.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Peer {
+    FileSend,
+    Nc,
+    Notes,
 }
 
 fn main() -> std::process::ExitCode {
@@ -62,10 +56,7 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run(options: &Options) -> Result<()> {
-    if !Path::new(GNU_TIME).exists() {
-        bail!("{GNU_TIME} is missing: install GNU time (Debian: apt-get install time)");
-    }
-    let (sender, receiver) = build_release_binaries()?;
+    let binaries = peers::build_release()?;
     let work = match &options.dir {
         Some(dir) => tempfile::tempdir_in(dir),
         None => tempfile::tempdir(),
@@ -73,28 +64,30 @@ fn run(options: &Options) -> Result<()> {
     .context("cannot create a working directory")?;
     let size = options.size_mib << 20;
 
-    println!("== SHA-256 on this CPU (in memory, 256 MiB)");
-    hashing_speed();
-    println!("\n== buffer size: in-process loopback copy of 512 MiB, SHA-256 on both sides");
-    for buffer in [8 << 10, 32 << 10, 128 << 10, 512 << 10, 2 << 20] {
-        buffer_sweep(buffer, 512 << 20)?;
+    println!("== the digest on this CPU (in memory, 256 MiB in 128 KiB updates)");
+    hashing::hashing_speed();
+    if options.sweep {
+        println!("\n== buffer size: in-process loopback copy of 512 MiB, BLAKE3 on both sides");
+        for buffer in [8 << 10, 32 << 10, 128 << 10, 512 << 10, 2 << 20] {
+            hashing::buffer_sweep(buffer, 512 << 20)?;
+        }
     }
 
     println!(
-        "\n== end to end: {} MiB file, release builds",
+        "\n== end to end: {} MiB file, release builds, `sync` before every run",
         options.size_mib
     );
     let path = work.path().join("bench.bin");
     let written = Instant::now();
-    write_test_file(&path, size)?;
+    peers::write_test_file(&path, size)?;
     println!(
-        "(wrote the test file in {:.1} s; the page cache holds it, so the disk is not measured)",
+        "(wrote the test file in {:.1} s; the page cache holds it, so the disk is not read)",
         written.elapsed().as_secs_f64()
     );
     println!(
-        "{:<10} {:>3} {:>7} {:>7} {:>10} {:>12} {:>12} {:>9} {:>9}",
+        "{:<10} {:>5} {:>7} {:>7} {:>11} {:>12} {:>12} {:>9} {:>9}",
         "tool",
-        "run",
+        "round",
         "wall s",
         "MB/s",
         "stream MB/s",
@@ -103,33 +96,99 @@ fn run(options: &Options) -> Result<()> {
         "send CPU",
         "recv CPU"
     );
-    for run in 1..=options.runs {
-        let target = work.path().join(format!("received-{run}"));
-        fs::create_dir(&target)?;
-        let figures = file_send_once(&sender, &receiver, &path, &target, work.path())?;
-        print_row("file-send", run, size, figures);
-        fs::remove_dir_all(&target)?;
-    }
-    match nc_once(&path, work.path()) {
-        Ok((plain, synced)) => {
-            print_row("nc", 1, size, plain);
-            print_row("nc + sync", 1, size, synced);
+    let mut results: Vec<(&str, Row)> = Vec::new();
+    let order = [Peer::FileSend, Peer::Nc, Peer::Notes];
+    for round in 0..options.rounds {
+        for k in 0..order.len() {
+            let peer = order[(round + k) % order.len()];
+            let target = work.path().join(format!("received-{round}-{k}"));
+            fs::create_dir(&target)?;
+            peers::settle()?;
+            let rows = match peer {
+                Peer::FileSend => vec![(
+                    "file-send",
+                    peers::file_send_once(&binaries, &path, &target, work.path())?,
+                )],
+                Peer::Nc => {
+                    let (plain, synced) = peers::nc_once(&path, &target, work.path())?;
+                    vec![("nc", plain), ("nc + sync", synced)]
+                }
+                Peer::Notes => vec![(
+                    "notes",
+                    peers::notes_once(&binaries, &path, &target, work.path())?,
+                )],
+            };
+            for (tool, row) in rows {
+                print_row(tool, &(round + 1).to_string(), size, row);
+                results.push((tool, row));
+            }
+            // Removing the copy drops its pages before the next run's `sync`.
+            fs::remove_dir_all(&target)?;
         }
-        Err(error) => println!("nc: not measured: {error:#}"),
     }
+    summarise(&results, size);
     println!(
-        "\nfile-send: 128 KiB buffers on both sides, SHA-256 checked end to end, the copy \
+        "\nfile-send: 128 KiB buffers on both sides, BLAKE3 checked end to end, the copy \
          synced every 64 MiB while it arrives and fsynced before the confirmation.\nnc: no \
-         check, no fsync; `nc + sync` adds `sync FILE` after nc, for the same durability."
+         check, no fsync; `nc + sync` adds `sync FILE` after nc, for the same durability.\n\
+         notes: the notes' pair (examples notes-file-send, notes-file-recv): 4 KiB buffers, \
+         no check, no fsync."
     );
     // `work` is removed here, with the test file and the copies.
     Ok(())
 }
 
-fn print_row(tool: &str, run: u32, size: u64, row: Row) {
+/// The median of each column per tool, and file-send's ratios to the others.
+fn summarise(results: &[(&str, Row)], size: u64) {
+    println!("\n== medians");
+    let tools = ["file-send", "nc", "nc + sync", "notes"];
+    let mut wall = Vec::new();
+    for tool in tools {
+        let rows: Vec<Row> = results
+            .iter()
+            .filter(|(t, _)| *t == tool)
+            .map(|(_, r)| *r)
+            .collect();
+        if rows.is_empty() {
+            continue;
+        }
+        let median = |f: &dyn Fn(&Row) -> f64| {
+            let mut values: Vec<f64> = rows.iter().map(f).collect();
+            values.sort_by(f64::total_cmp);
+            values[values.len() / 2]
+        };
+        let row = Row {
+            wall: median(&|r| r.wall),
+            streamed: None,
+            send: peers::Usage {
+                peak_kib: median(&|r| r.send.peak_kib as f64) as u64,
+                cpu_seconds: median(&|r| r.send.cpu_seconds),
+            },
+            recv: peers::Usage {
+                peak_kib: median(&|r| r.recv.peak_kib as f64) as u64,
+                cpu_seconds: median(&|r| r.recv.cpu_seconds),
+            },
+        };
+        print_row(tool, "median", size, row);
+        wall.push((tool, row.wall));
+    }
+    let of = |tool: &str| wall.iter().find(|(t, _)| *t == tool).map(|(_, w)| *w);
+    let Some(ours) = of("file-send") else { return };
+    println!("\nfile-send's speed as a multiple of (median wall time over file-send's):");
+    for (tool, aim) in [("nc + sync", 1.2), ("nc", 0.9), ("notes", 1.5)] {
+        if let Some(theirs) = of(tool) {
+            println!(
+                "  {tool:<10} {:>5.2}x   (aim: at least {aim}x)",
+                theirs / ours
+            );
+        }
+    }
+}
+
+fn print_row(tool: &str, round: &str, size: u64, row: Row) {
     let rate = |seconds: f64| format!("{:.0}", size as f64 / seconds / 1e6);
     println!(
-        "{tool:<10} {run:>3} {:>7.2} {:>7} {:>11} {:>8.1} MiB {:>8.1} MiB {:>7.2} s {:>7.2} s",
+        "{tool:<10} {round:>5} {:>7.2} {:>7} {:>11} {:>8.1} MiB {:>8.1} MiB {:>7.2} s {:>7.2} s",
         row.wall,
         rate(row.wall),
         row.streamed.map_or_else(|| "-".to_owned(), rate),
@@ -138,262 +197,4 @@ fn print_row(tool: &str, run: u32, size: u64, row: Row) {
         row.send.cpu_seconds,
         row.recv.cpu_seconds,
     )
-}
-
-/// Builds both lesson binaries in release mode and returns their paths.
-fn build_release_binaries() -> Result<(PathBuf, PathBuf)> {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let status = Command::new(cargo)
-        .args([
-            "build",
-            "--release",
-            "--quiet",
-            "-p",
-            "file-send",
-            "-p",
-            "file-recv",
-        ])
-        .status()
-        .context("cannot run cargo")?;
-    if !status.success() {
-        bail!("cargo build --release failed");
-    }
-    let here = std::env::current_exe()?;
-    let dir = here.parent().context("the benchmark's own directory")?;
-    let exe = std::env::consts::EXE_SUFFIX;
-    Ok((
-        dir.join(format!("file-send{exe}")),
-        dir.join(format!("file-recv{exe}")),
-    ))
-}
-
-/// Writes `size` bytes of a pattern that changes every MiB (not zeros: no file system or
-/// network trick may shortcut it).
-fn write_test_file(path: &Path, size: u64) -> Result<()> {
-    let mut file = File::create(path)?;
-    let mut block: Vec<u8> = (0..1 << 20).map(|i: u32| (i % 251) as u8).collect();
-    let mut written = 0;
-    while written < size {
-        block[..8].copy_from_slice(&written.to_le_bytes());
-        let n = block.len().min(usize::try_from(size - written)?);
-        file.write_all(&block[..n])?;
-        written += n as u64;
-    }
-    file.sync_all()?;
-    Ok(())
-}
-
-/// Starts `program args` under GNU time, which writes its figures to `report`.
-fn timed(program: &Path, args: &[&str], report: &Path) -> Command {
-    let mut command = Command::new(GNU_TIME);
-    command
-        .args(["-f", "%M %U %S", "-o"])
-        .arg(report)
-        .arg(program)
-        .args(args);
-    command
-}
-
-fn usage(report: &Path) -> Result<Usage> {
-    let text = fs::read_to_string(report)?;
-    // GNU time prints "Command exited with non-zero status N" first when it failed.
-    let last = text.lines().last().context("empty time report")?;
-    let fields: Vec<f64> = last
-        .split_whitespace()
-        .map(str::parse)
-        .collect::<Result<_, _>>()
-        .with_context(|| format!("unexpected time report {text:?}"))?;
-    let [peak, user, system] = fields[..] else {
-        bail!("unexpected time report {text:?}");
-    };
-    Ok(Usage {
-        peak_kib: peak as u64,
-        cpu_seconds: user + system,
-    })
-}
-
-fn wait(mut child: Child, what: &str) -> Result<()> {
-    let status = child.wait()?;
-    if !status.success() {
-        bail!("{what} failed ({status})");
-    }
-    Ok(())
-}
-
-fn file_send_once(
-    sender: &Path,
-    receiver: &Path,
-    file: &Path,
-    target: &Path,
-    work: &Path,
-) -> Result<Row> {
-    let recv_report = work.join("recv.time");
-    let send_report = work.join("send.time");
-    let target_arg = target.to_str().context("UTF-8 path")?;
-    let mut recv = timed(
-        receiver,
-        &["--listen", "127.0.0.1:0", "--dir", target_arg],
-        &recv_report,
-    )
-    .stdout(Stdio::piped())
-    .spawn()
-    .context("cannot start file-recv")?;
-    let mut lines = BufReader::new(recv.stdout.take().context("piped")?).lines();
-    let first = lines.next().context("file-recv printed nothing")??;
-    let addr = first
-        .strip_prefix(common::LISTENING_PREFIX)
-        .context("no listening line")?
-        .to_owned();
-    // Keep draining the receiver's log so it never blocks on a full pipe.
-    thread::spawn(move || lines.for_each(drop));
-
-    let started = Instant::now();
-    let mut send = timed(
-        sender,
-        &[file.to_str().context("UTF-8 path")?, "--to", &addr],
-        &send_report,
-    )
-    .stdout(Stdio::piped())
-    .spawn()
-    .context("cannot start file-send")?;
-    let mut summary = String::new();
-    send.stdout
-        .take()
-        .context("piped")?
-        .read_to_string(&mut summary)?;
-    wait(send, "file-send")?;
-    let wall = started.elapsed().as_secs_f64();
-    wait(recv, "file-recv")?;
-    // "... (1234.5 MB/s; streaming 0.87 s, saving ..."
-    let streamed = summary
-        .split("streaming ")
-        .nth(1)
-        .and_then(|rest| rest.split(' ').next())
-        .and_then(|seconds| seconds.parse().ok());
-    Ok(Row {
-        wall,
-        streamed,
-        send: usage(&send_report)?,
-        recv: usage(&recv_report)?,
-    })
-}
-
-/// `nc -l` into a file, `nc -N` from the file: a plain copy that checks nothing.
-/// Returns nc alone, and nc followed by `sync FILE` (the durability file-recv gives).
-fn nc_once(file: &Path, work: &Path) -> Result<(Row, Row)> {
-    let nc = Path::new("/usr/bin/nc");
-    if !nc.exists() {
-        bail!("/usr/bin/nc is missing (Debian: apt-get install netcat-openbsd)");
-    }
-    let port = TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port()
-        .to_string();
-    let recv_report = work.join("nc-recv.time");
-    let send_report = work.join("nc-send.time");
-    let copy_path = work.join("nc-copy.bin");
-    let copy = File::create(&copy_path)?;
-    let recv = timed(nc, &["-l", "127.0.0.1", &port], &recv_report)
-        .stdin(Stdio::null())
-        .stdout(copy)
-        .spawn()?;
-    // nc -l prints nothing when ready; wait until its port accepts (a connection attempt
-    // would use up its one accept, so look at the listening sockets instead).
-    wait_until_listening(&port)?;
-    let started = Instant::now();
-    let send = timed(nc, &["-N", "127.0.0.1", &port], &send_report)
-        .stdin(File::open(file)?)
-        .stdout(Stdio::null())
-        .spawn()?;
-    wait(send, "nc (sending)")?;
-    let wall = started.elapsed().as_secs_f64();
-    wait(recv, "nc -l (receiving)")?;
-    let wall = wall.max(started.elapsed().as_secs_f64());
-    let copied = fs::metadata(&copy_path)?.len();
-    if copied != fs::metadata(file)?.len() {
-        bail!("nc copied only {copied} bytes");
-    }
-    let plain = Row {
-        wall,
-        streamed: None,
-        send: usage(&send_report)?,
-        recv: usage(&recv_report)?,
-    };
-    let syncing = Instant::now();
-    wait(Command::new("sync").arg(&copy_path).spawn()?, "sync")?;
-    let synced = Row {
-        wall: wall + syncing.elapsed().as_secs_f64(),
-        ..plain
-    };
-    Ok((plain, synced))
-}
-
-/// Polls `/proc/net/tcp` (Linux) until a socket listens on `port`.
-fn wait_until_listening(port: &str) -> Result<()> {
-    let port: u16 = port.parse()?;
-    let wanted = format!(":{port:04X} 00000000:0000 0A");
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while Instant::now() < deadline {
-        if fs::read_to_string("/proc/net/tcp")?.contains(&wanted) {
-            return Ok(());
-        }
-        thread::sleep(Duration::from_millis(10));
-    }
-    bail!("nc -l did not start listening on port {port}")
-}
-
-fn hashing_speed() {
-    let block = vec![0x5a_u8; 1 << 20];
-    let started = Instant::now();
-    let mut digest = Sha256::new();
-    for _ in 0..256 {
-        digest.update(&block);
-    }
-    let _ = digest.finalize();
-    let seconds = started.elapsed().as_secs_f64();
-    println!("sha256: {:.0} MB/s", 256.0 * 1048576.0 / seconds / 1e6);
-}
-
-/// Copies `total` bytes from one thread to another over loopback with `buffer`-sized
-/// reads and writes, hashing on both sides as the lessons do; prints MB/s.
-fn buffer_sweep(buffer: usize, total: u64) -> Result<()> {
-    let listener = TcpListener::bind("127.0.0.1:0")?;
-    let addr = listener.local_addr()?;
-    let receiving = thread::spawn(move || -> std::io::Result<u64> {
-        let (mut stream, _) = listener.accept()?;
-        let mut chunk = vec![0; buffer];
-        let mut digest = Sha256::new();
-        let mut received = 0;
-        loop {
-            let n = stream.read(&mut chunk)?;
-            if n == 0 {
-                let _ = digest.finalize();
-                return Ok(received);
-            }
-            digest.update(&chunk[..n]);
-            received += n as u64;
-        }
-    });
-    let started = Instant::now();
-    let mut stream = TcpStream::connect(addr)?;
-    let chunk = vec![0xa5; buffer];
-    let mut digest = Sha256::new();
-    let mut sent = 0;
-    while sent < total {
-        digest.update(&chunk);
-        stream.write_all(&chunk)?;
-        sent += buffer as u64;
-    }
-    stream.shutdown(Shutdown::Write)?;
-    let _ = digest.finalize();
-    let received = receiving
-        .join()
-        .map_err(|_| anyhow::anyhow!("receiving thread panicked"))??;
-    let seconds = started.elapsed().as_secs_f64();
-    println!(
-        "buffer {:>5} KiB: {:>6.0} MB/s",
-        buffer / 1024,
-        received as f64 / seconds / 1e6
-    );
-    Ok(())
 }
