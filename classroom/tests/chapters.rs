@@ -219,7 +219,11 @@ fn every_internal_link_of_the_book_leads_to_a_file() {
                     continue; // another site, or an anchor on the same page
                 }
                 checked += 1;
-                if !folder.join(path).is_file() {
+                if let Some(problem) = other_edition_problem(path) {
+                    problems.push(format!("{page}: the link `{target}` {problem}"));
+                    continue;
+                }
+                if edition_of(path).is_none() && !folder.join(path).is_file() {
                     problems.push(format!("{page}: the link `{target}` leads to no file"));
                 }
             }
@@ -227,6 +231,29 @@ fn every_internal_link_of_the_book_leads_to_a_file() {
     }
     assert!(checked >= 50, "only {checked} internal links found");
     fail_with(&problems);
+}
+
+/// The edition a link leads to, for links to the Chinese editions (`zh-TW/introduction.html`),
+/// which are built beside the English book from `docs/po/<edition>.po`.
+fn edition_of(path: &str) -> Option<(&str, &str)> {
+    let (edition, page) = path.split_once('/')?;
+    ["zh-TW", "zh-CN"]
+        .contains(&edition)
+        .then_some((edition, page))
+}
+
+/// Why a link to another edition leads nowhere: no PO file, or no such page in the source.
+fn other_edition_problem(path: &str) -> Option<String> {
+    let (edition, page) = edition_of(path)?;
+    let po = book_dir().join("..").join("po").join(format!("{edition}.po"));
+    let source = book_dir().join(page.replace(".html", ".md"));
+    if !po.is_file() {
+        Some(format!("leads to the {edition} edition, which has no {}", po.display()))
+    } else if !page.ends_with(".html") || !source.is_file() {
+        Some(format!("leads to no page of the {edition} edition"))
+    } else {
+        None
+    }
 }
 
 /// `{{#include path}}` or `{{#include path:anchor}}` (or line numbers), anywhere on a line.
