@@ -245,10 +245,16 @@ fn edition_of(path: &str) -> Option<(&str, &str)> {
 /// Why a link to another edition leads nowhere: no PO file, or no such page in the source.
 fn other_edition_problem(path: &str) -> Option<String> {
     let (edition, page) = edition_of(path)?;
-    let po = book_dir().join("..").join("po").join(format!("{edition}.po"));
+    let po = book_dir()
+        .join("..")
+        .join("po")
+        .join(format!("{edition}.po"));
     let source = book_dir().join(page.replace(".html", ".md"));
     if !po.is_file() {
-        Some(format!("leads to the {edition} edition, which has no {}", po.display()))
+        Some(format!(
+            "leads to the {edition} edition, which has no {}",
+            po.display()
+        ))
     } else if !page.ends_with(".html") || !source.is_file() {
         Some(format!("leads to no page of the {edition} edition"))
     } else {
