@@ -62,6 +62,12 @@ struct Args {
     /// figure.
     #[arg(long, value_name = "N", default_value_t = 2000)]
     connections: u32,
+
+    /// Download with `nc` (netcat-openbsd: `nc -X 5 -x PROXY`, its output to /dev/null)
+    /// instead of this process's own client: a real client, and the way the proxy was
+    /// first measured. The source and the proxy stay the same.
+    #[arg(long)]
+    nc: bool,
 }
 
 /// One way to reach the source: direct (no proxy), or through a SOCKS5 server. A server
@@ -92,8 +98,10 @@ fn run(args: &Args) -> Result<()> {
     let size = args.size_mib * 1024 * 1024;
     let cpus = thread::available_parallelism().map_or(0, usize::from);
     println!(
-        "source {source}, proxy {proxy}; {} MiB per download; {cpus} CPUs; relay buffer {} KiB{}",
+        "source {source}, proxy {proxy}; {} MiB per download by {}; {cpus} CPUs; relay \
+         buffer {} KiB{}",
         args.size_mib,
+        if args.nc { "nc" } else { "the bench's client" },
         socks_proxy::RELAY_BUFFER / 1024,
         load_average().map_or(String::new(), |load| format!("; load average {load}")),
     );
@@ -107,8 +115,12 @@ fn run(args: &Args) -> Result<()> {
         let mut speeds = vec![0.0; peers.len()];
         for turn in 0..peers.len() {
             let i = (turn + round - 1) % peers.len();
-            let took = download(peers[i].connect(source)?, size)
-                .with_context(|| format!("download {}", peers[i].name))?;
+            let took = if args.nc {
+                download_with_nc(&peers[i], source, size)
+            } else {
+                download(peers[i].connect(source)?, size)
+            }
+            .with_context(|| format!("download {}", peers[i].name))?;
             speeds[i] = mib_per_s(size, took);
         }
         let ratio = |i: usize| speeds[i] / speeds[0];
@@ -278,6 +290,33 @@ fn download(mut stream: TcpStream, size: u64) -> Result<Duration> {
     }
     if received != size {
         bail!("received {received} of {size} bytes");
+    }
+    Ok(start.elapsed())
+}
+
+/// Downloads `size` bytes with `nc`, direct or through the peer's proxy, and returns how long
+/// it took. nc sends the 8-byte request from its stdin, reads until the source closes, and
+/// writes what it got to /dev/null; the source closes only after sending all `size` bytes,
+/// and a relay that broke off early makes nc fail or come back too soon to count.
+fn download_with_nc(peer: &Peer, source: SocketAddr, size: u64) -> Result<Duration> {
+    let mut nc = std::process::Command::new("nc");
+    if let Some(proxy) = peer.proxy {
+        nc.args(["-X", "5", "-x", &proxy.to_string()]);
+    }
+    nc.args([source.ip().to_string(), source.port().to_string()])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null());
+    let start = Instant::now();
+    let mut child = nc
+        .spawn()
+        .context("cannot run nc (Debian: apt-get install netcat-openbsd)")?;
+    // Written, then closed (dropped): nc's stdin ends, its download goes on.
+    let mut stdin = child.stdin.take().context("nc's stdin")?;
+    stdin.write_all(&size.to_be_bytes())?;
+    drop(stdin);
+    let status = child.wait()?;
+    if !status.success() {
+        bail!("nc failed ({status})");
     }
     Ok(start.elapsed())
 }
